@@ -1,0 +1,3 @@
+"""jingzhun (精准): targeted poverty monitoring."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from jingzhun.cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""The only way views reach registry data: every queryset here is limited to the user's region subtree.
+
+Views never call ``Household.objects`` directly. An object outside the user's subtree is answered with 404,
+exactly as one that does not exist, so a user cannot learn which numbers exist elsewhere.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from jingzhun.registry import regions
+from jingzhun.registry.models import Household, Person, Region
+
+
+def _scope_code(user) -> str | None:
+    """The region code whose subtree the user sees; "" means everything (superuser), None means nothing."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.region_id:
+        return user.region_id
+    return "" if user.is_superuser else None
+
+
+def regions_for(user):
+    """Regions the user may see: their own region and everything below it."""
+    code = _scope_code(user)
+    if code is None:
+        return Region.objects.none()
+    return Region.objects.all() if code == "" else Region.objects.subtree(code)
+
+
+def households_for(user):
+    """Households the user may see (a range scan of the region_code index)."""
+    code = _scope_code(user)
+    if code is None:
+        return Household.objects.none()
+    return Household.objects.all() if code == "" else Household.objects.in_region(code)
+
+
+def persons_for(user):
+    """Persons of the households the user may see."""
+    code = _scope_code(user)
+    if code is None:
+        return Person.objects.none()
+    if code == "":
+        return Person.objects.all()
+    return Person.objects.filter(household__village__code__range=regions.subtree_bounds(code))
+
+
+def get_region_for_user(user, code: str) -> Region:
+    """Return the region if the user may see it, else raise Http404."""
+    try:
+        return regions_for(user).get(code=code)
+    except Region.DoesNotExist:
+        raise Http404("region not found") from None
+
+
+def get_household_for_user(user, pk: int) -> Household:
+    """Return the household if the user may see it, else raise Http404."""
+    try:
+        return households_for(user).select_related("village").get(pk=pk)
+    except (Household.DoesNotExist, ValueError):
+        raise Http404("household not found") from None
+
+
+def home_region_for(user) -> Region | None:
+    """The region a user's pages start from: their own, or the top of the hierarchy for a superuser."""
+    if user.region_id:
+        return user.region
+    if user.is_superuser:
+        return Region.objects.filter(parent__isnull=True).order_by("code").first()
+    return None

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from jingzhun.registry import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("no-region/", views.no_region, name="no-region"),
+    path("region/<str:code>/", views.region_detail, name="region"),
+    path("region/<str:code>/households/", views.household_list, name="household-list"),
+    path("household/<int:pk>/", views.household_detail, name="household"),
+]

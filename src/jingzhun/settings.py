@@ -1,0 +1,171 @@
+"""Django settings for jingzhun, built from ``JINGZHUN_*`` environment variables (see docs/configuration.md).
+
+There is one settings module. ``JINGZHUN_ENV`` selects the defaults that differ between a production server,
+a developer's machine, the demo and the test suite; everything else is read the same way in all four.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.env import env_bool, env_choice, env_int, env_list, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The checkout root when running from source (src layout); holds var/ and node_modules/ by default.
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+
+ENV = env_choice("JINGZHUN_ENV", ("production", "development", "demo", "test"), "production")
+PRODUCTION = ENV == "production"
+
+DATA_DIR = Path(env_str("JINGZHUN_DATA_DIR", str(PROJECT_DIR / "var")) or "var").resolve()
+
+DEBUG = env_bool("JINGZHUN_DEBUG", default=ENV == "development")
+
+_INSECURE_KEY = "django-insecure-jingzhun-not-for-production"
+SECRET_KEY = env_str("JINGZHUN_SECRET_KEY", required=PRODUCTION) or _INSECURE_KEY
+if PRODUCTION and SECRET_KEY.startswith("django-insecure"):
+    raise ImproperlyConfigured("JINGZHUN_SECRET_KEY must be a real secret in production.")
+
+ALLOWED_HOSTS = env_list(
+    "JINGZHUN_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env_list("JINGZHUN_CSRF_TRUSTED_ORIGINS")
+
+DATABASE_URL = env_str("JINGZHUN_DATABASE_URL", f"sqlite:///{DATA_DIR / 'jingzhun.sqlite3'}")
+try:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("JINGZHUN_DB_CONN_MAX_AGE", 60))
+except ValueError as exc:  # unknown scheme, malformed URL
+    raise ImproperlyConfigured(f"JINGZHUN_DATABASE_URL is not a usable database URL: {exc}") from exc
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    if _db["NAME"] != ":memory:":
+        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets readers continue while an import writes; IMMEDIATE avoids deadlocks between two writers
+    # that both start as readers; the timeout (seconds) makes a writer wait instead of failing at once.
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("JINGZHUN_SQLITE_TIMEOUT", 20),
+    }
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    _db.setdefault("OPTIONS", {})
+else:
+    raise ImproperlyConfigured(
+        f"JINGZHUN_DATABASE_URL uses {_db['ENGINE']}; jingzhun supports sqlite:/// and postgresql://."
+    )
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "jingzhun.core",
+    "jingzhun.accounts",
+    "jingzhun.registry",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "jingzhun.urls"
+WSGI_APPLICATION = "jingzhun.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if ENV == "test":
+    # Hashing with PBKDF2's full cost would dominate the suite's run time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Chinese first; English for visitors and the international team.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = env_str("JINGZHUN_TIME_ZONE", "Asia/Shanghai")
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+NODE_MODULES = Path(env_str("JINGZHUN_NODE_MODULES", str(PROJECT_DIR / "node_modules")) or "")
+# Front-end libraries come from npm (package-lock.json pins them); only their dist folders are served.
+STATICFILES_DIRS = [
+    (f"vendor/{name}", NODE_MODULES / name / "dist")
+    for name in ("htmx.org", "echarts")
+    if (NODE_MODULES / name / "dist").is_dir()
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = DATA_DIR / "media"
+
+SESSION_COOKIE_AGE = env_int("JINGZHUN_SESSION_SECONDS", 8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = True  # expiry counts from the last request (inactivity), not from login
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+X_FRAME_OPTIONS = "DENY"
+
+# Household list pages.
+REGISTRY_PAGE_SIZE = env_int("JINGZHUN_PAGE_SIZE", 50)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("JINGZHUN_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# Labels used in settings-level messages need lazy translation to load before apps are ready.
+SITE_TITLE = _("jingzhun targeted poverty monitoring")

@@ -1,0 +1,2 @@
+def test_settings_load_in_test_mode(settings):
+    assert settings.ENV == "test"
