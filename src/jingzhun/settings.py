@@ -35,7 +35,9 @@ ALLOWED_HOSTS = env_list(
 )
 CSRF_TRUSTED_ORIGINS = env_list("JINGZHUN_CSRF_TRUSTED_ORIGINS")
 
-DATABASE_URL = env_str("JINGZHUN_DATABASE_URL", f"sqlite:///{DATA_DIR / 'jingzhun.sqlite3'}")
+# The demo gets a database of its own, so `jingzhun demo` never touches real data.
+_DEFAULT_DB_FILE = DATA_DIR / ("demo.sqlite3" if ENV == "demo" else "jingzhun.sqlite3")
+DATABASE_URL = env_str("JINGZHUN_DATABASE_URL", f"sqlite:///{_DEFAULT_DB_FILE}")
 try:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("JINGZHUN_DB_CONN_MAX_AGE", 60))
 except ValueError as exc:  # unknown scheme, malformed URL
@@ -148,6 +150,9 @@ STORAGES = {
         )
     },
 }
+# Outside production, whitenoise serves straight from the apps and node_modules (no collectstatic needed).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = ENV == "development"
 MEDIA_ROOT = DATA_DIR / "media"
 
 SESSION_COOKIE_AGE = env_int("JINGZHUN_SESSION_SECONDS", 8 * 3600)

@@ -8,7 +8,10 @@ so the national default simply carries 2021's values forward with a note saying 
 import datetime as dt
 from decimal import Decimal
 
-POVERTY_LINES = {2016: 2952, 2017: 2952, 2018: 2995, 2019: 3218, 2020: 4000, 2021: 4000}
+# 2021 on: the 2020 line (about 4000 yuan) is what "below the poverty line" means for exited households.
+POVERTY_LINES = {2016: 2952, 2017: 2952, 2018: 2995, 2019: 3218, 2020: 4000} | {
+    year: 4000 for year in range(2021, 2027)
+}
 
 NATIONAL_DEFAULTS = [
     {
@@ -18,8 +21,10 @@ NATIONAL_DEFAULTS = [
         "monitoring_line": Decimal(6000) if year >= 2021 else Decimal(line) * Decimal("1.5"),
         "reference_date": dt.date(year, 12, 31),
         "note": (
-            "2021: 6000 in many provinces; set your province's monitoring line for later years"
-            if year >= 2021
+            "6000 in many provinces in 2021"
+            if year == 2021
+            else "carried forward from 2021: set your province's monitoring line for this year"
+            if year > 2021
             else "nominal national poverty line; monitoring line about 1.5 × it"
         ),
     }

@@ -365,4 +365,7 @@ class StandardParameters(models.Model):  # 标准参数 (per province and year)
             raise cls.DoesNotExist(f"no standard parameters for province {province} in or before {year}")
         best = max(rows, key=lambda row: (row.year, row.province_code == province))
         best.inherited_from = best.year if best.year != year else None
+        if best.inherited_from is not None:
+            # The lines carry over; the reference date is the same day of the year asked for.
+            best.reference_date = best.reference_date.replace(year=year)
         return best

@@ -1,0 +1,85 @@
+"""Build a fresh demo: a synthetic county, a user per level, then serve it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from rich.console import Console
+from rich.table import Table
+
+from jingzhun.accounts.models import Function, User
+from jingzhun.registry.models import Household, Region
+
+DEMO_PASSWORD = "jingzhun-demo"  # noqa: S105 - printed on screen; a demo database only
+
+
+class Command(BaseCommand):
+    help = "Create a fresh demo database with a synthetic county and demo users, then serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--households", type=int, default=20000)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="build the demo database and stop")
+
+    def handle(self, *args, households: int, seed: int, bind: str, no_serve: bool, **options):
+        if settings.ENV != "demo":
+            raise CommandError("Run the demo with JINGZHUN_ENV=demo (the `jingzhun demo` command sets it).")
+        started = time.monotonic()
+        self._fresh_database()
+        call_command("migrate", verbosity=0)
+        call_command("synth", households=households, seed=seed, truth=str(settings.DATA_DIR / "demo-truth.csv"))
+        logins = self._create_users()
+        self._print_logins(logins, bind, time.monotonic() - started)
+        if not no_serve:
+            call_command("serve", bind=bind)
+
+    def _fresh_database(self) -> None:
+        """Delete the demo's own SQLite file (never any other database)."""
+        db = settings.DATABASES["default"]
+        if db["ENGINE"] != "django.db.backends.sqlite3":
+            raise CommandError("The demo builds its own SQLite database; unset JINGZHUN_DATABASE_URL.")
+        connection.close()
+        path = Path(db["NAME"])
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def _create_users(self) -> list[tuple[str, str, Region | None]]:
+        county = Region.objects.filter(level="county").order_by("code").first()
+        if county is None:
+            raise CommandError("The synthetic county was not created.")
+        town = Region.objects.subtree(county.code).filter(level="town").order_by("code").first()
+        # The village cadre gets a village that has households, so their pages show something.
+        village_code = Household.objects.in_region(town.code).order_by("village").values_list("village", flat=True)[0]
+        village = Region.objects.get(code=village_code)
+        people = [
+            ("admin", Function.ADMINISTRATOR, None, "系统管理员"),
+            ("county", Function.DATA_OFFICER, county, "县级数据专员"),
+            ("town", Function.DATA_OFFICER, town, "乡镇数据专员"),
+            ("village", Function.DATA_OFFICER, village, "村级信息员"),
+            ("viewer", Function.VIEWER, county, "县级查看员"),
+        ]
+        logins = []
+        for username, function, region, title in people:
+            user = User(username=username, first_name=title, function=function, region=region)
+            user.is_superuser = user.is_staff = region is None
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            logins.append((username, title, region))
+        return logins
+
+    def _print_logins(self, logins, bind: str, seconds: float) -> None:
+        console = Console()
+        table = Table(title=f"Demo users (password for all: {DEMO_PASSWORD})")
+        for column in ("username", "role", "region"):
+            table.add_column(column)
+        for username, title, region in logins:
+            table.add_row(username, title, str(region) if region else "all regions (superuser, /admin/)")
+        console.print(table)
+        console.print(f"Demo database ready in {seconds:.1f} s: {settings.DATABASES['default']['NAME']}")
+        console.print(f"Open http://{bind}/ in a browser.")
