@@ -106,3 +106,12 @@ def test_a_year_without_a_row_inherits_the_latest_earlier_year_with_its_own_refe
 def test_a_year_before_any_row_is_an_error():
     with pytest.raises(StandardParameters.DoesNotExist, match="no standard parameters"):
         StandardParameters.resolve("511823101201", 1999)
+
+
+def test_the_suite_runs_on_the_database_it_was_given():
+    import os
+
+    from django.db import connection
+
+    url = os.environ.get("JINGZHUN_DATABASE_URL", "sqlite://")
+    assert connection.vendor == ("postgresql" if url.startswith("postgres") else "sqlite")
