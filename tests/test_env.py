@@ -89,3 +89,17 @@ def test_postgresql_urls_are_accepted(tmp_path):
     result = _load_settings({"JINGZHUN_ENV": "test", "JINGZHUN_DATABASE_URL": "postgresql://u:p@db.example:5433/jz"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "django.db.backends.postgresql"
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    code = (
+        "import django; django.setup(); from django.db import connection; c = connection.cursor();"
+        "print(c.execute('PRAGMA journal_mode').fetchone()[0], c.execute('PRAGMA busy_timeout').fetchone()[0])"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("JINGZHUN_")}
+    env = {**clean, "JINGZHUN_ENV": "test", "JINGZHUN_DATA_DIR": str(tmp_path), "JINGZHUN_SQLITE_TIMEOUT": "7",
+           "DJANGO_SETTINGS_MODULE": "jingzhun.settings"}  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "7000"]
+    assert (tmp_path / "jingzhun.sqlite3").exists()

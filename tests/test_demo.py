@@ -1,0 +1,95 @@
+"""The demo end to end, as `make demo` runs it: build the database, then serve it with gunicorn."""
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+JINGZHUN = [sys.executable, "-m", "jingzhun"]
+
+
+def _env(data_dir) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("JINGZHUN_")}
+    return {**clean, "JINGZHUN_DATA_DIR": str(data_dir)}
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("demo")
+    result = subprocess.run(
+        [*JINGZHUN, "demo", "--no-serve", "--households", "300", "--seed", "7"],
+        env=_env(data_dir), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return data_dir, result.stdout
+
+
+def test_the_demo_prints_a_login_for_each_level(demo_dir):
+    _, output = demo_dir
+    for username in ("admin", "county", "town", "village", "viewer"):
+        assert username in output
+    assert "jingzhun-demo" in output
+    assert "http://127.0.0.1:8000/" in output
+
+
+def test_the_demo_database_holds_the_synthetic_county_and_users(demo_dir):
+    data_dir, _ = demo_dir
+    db = sqlite3.connect(data_dir / "demo.sqlite3")
+    assert db.execute("SELECT count(*) FROM registry_household").fetchone()[0] == 300
+    assert db.execute("SELECT count(*) FROM registry_person").fetchone()[0] > 300
+    users = dict(db.execute("SELECT username, region_id FROM accounts_user").fetchall())
+    assert users["admin"] is None
+    assert users["village"].startswith(users["town"][:9]) and users["town"].startswith(users["county"][:6])
+
+
+def test_the_demo_refuses_to_replace_a_database_it_does_not_own(tmp_path):
+    env = {**_env(tmp_path), "JINGZHUN_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    result = subprocess.run([*JINGZHUN, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "builds its own SQLite database" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+        return response.status, response.read()
+
+
+def test_serve_runs_gunicorn_with_static_files_and_login(demo_dir):
+    data_dir, _ = demo_dir
+    port = _free_port()
+    env = {**_env(data_dir), "JINGZHUN_ENV": "demo"}
+    server = subprocess.Popen(
+        [*JINGZHUN, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                status, body = _get(f"{base}/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not answer")
+        assert status == 200 and b'"ok"' in body
+        status, body = _get(f"{base}/login/")
+        assert status == 200 and "登录".encode() in body
+        status, body = _get(f"{base}/static/vendor/htmx.org/htmx.min.js")
+        assert status == 200 and b"htmx" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
