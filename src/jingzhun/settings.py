@@ -140,6 +140,7 @@ STATICFILES_DIRS = [
     for name in ("htmx.org", "echarts")
     if (NODE_MODULES / name / "dist").is_dir()
 ]
+STATICFILES_DIRS.append(("jingzhun", PACKAGE_DIR / "static" / "jingzhun"))  # jingzhun's own CSS and JS
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
