@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "jingzhun.core",
     "jingzhun.accounts",
     "jingzhun.registry",
+    "jingzhun.standards",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,570 @@
+"""Compile rules to SQL: parse with sqlglot, validate against a whitelist, type-check, build trees, render.
+
+The rule language is a boolean SQL expression over the fields of a view (``schema.py``) and named parameters,
+with a few functions of our own:
+
+- ``age`` (person field): whole years on the reference date; ``age_on(date, day)``, ``years_between(a, b)``;
+- ``has(set_field, 'value')`` for multi-valued fields; ``is_digits(text)``; ``length``, ``coalesce``, ``abs``;
+- ``count_members(predicate)`` and ``any_member(predicate)`` in household rules: the predicate is over the
+  person fields of the household's members (all statuses; say ``status = '正常'`` when that is meant).
+
+Nothing a rule says reaches the database as text: the expression is parsed into a tree, every node is checked
+against the whitelist, identifiers become the view's own column expressions and parameters become bind
+placeholders. The compiler itself adds the region scope and the run id to every statement.
+
+>>> from jingzhun.engine.schema import build_schema
+>>> from jingzhun.engine.spec import load_text
+>>> rules = load_text('''
+... ruleset: demo
+... version: 1
+... rules:
+...   - {id: FOO-001, item: food, level: household, severity: high, when: food_secure = false,
+...      title: {zh: 不愁吃, en: food}, message: {zh: 不愁吃未保障, en: not secure in food}}
+... ''')
+>>> plan = compile_ruleset(rules, build_schema(), "sqlite")
+>>> print(plan.levels[0].flags_sql.splitlines()[0])
+CREATE TEMPORARY TABLE jz_flags_household AS
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from jingzhun.engine.schema import Field, Schema, Type
+from jingzhun.engine.spec import Rule, RuleError, RuleSet
+
+DIALECTS = ("sqlite", "postgres", "duckdb")
+
+# The registry tables, as Django names them; the DuckDB executor creates views of these names over Parquet.
+TABLES = {
+    "person": "registry_person",
+    "household": "registry_household",
+    "income": "registry_incomerecord",
+    "region": "registry_region",
+}
+
+# Fields that are functions of other fields, written in the rule language itself.
+DERIVED = {
+    "age": ("person", Type.NUMBER, "age_on(COALESCE(p.birth_date, p.id_birth_date), ref_date)",
+            "age in whole years on the reference date"),
+    "head_age": ("household", Type.NUMBER, "age_on(agg.head_birth_date, ref_date)",
+                 "age of the head in whole years on the reference date"),
+}  # fmt: skip
+
+# Per-household aggregates every plan may use (computed in the same GROUP BY as count_members).
+BASE_AGGREGATES = {
+    "normal_members": "SUM(CASE WHEN p.status = '正常' THEN 1 ELSE 0 END)",
+    "head_sex": "MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.sex END)",
+    "head_birth_date": (
+        "MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN COALESCE(p.birth_date, p.id_birth_date) END)"
+    ),
+}
+
+COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div)
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    predicate: exp.Expression  # over the base relations, dialect-neutral until rendered
+    fields: tuple[str, ...]  # view fields the rule reads outside member aggregates (reported as values)
+    parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LevelPlan:
+    """The SQL for one level (person or household): flag the rows, write the findings, clean up."""
+
+    level: str
+    rules: tuple[CompiledRule, ...]
+    flags_sql: str  # CREATE TEMPORARY TABLE jz_flags_<level> AS SELECT … (only rows where some rule fires)
+    select_sql: str  # the same SELECT, for executors that fetch instead of materializing
+    findings_sql: str  # SELECT run_id, rule_id, household_id, person_id, region_code, values FROM the flags
+    drop_sql: str
+    parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    ruleset: RuleSet
+    dialect: str
+    levels: tuple[LevelPlan, ...]
+    parameters: tuple[str, ...] = field(default=())
+
+    def sql(self) -> str:
+        """All statements, for snapshots and for reading."""
+        parts = []
+        for level in self.levels:
+            parts += [level.flags_sql + ";", level.findings_sql + ";", level.drop_sql + ";"]
+        return "\n\n".join(parts) + "\n"
+
+
+class _Checker:
+    """Validate and type-check one rule's expression; collect the fields and parameters it uses."""
+
+    def __init__(self, rule: Rule, schema: Schema):
+        self.rule, self.schema = rule, schema
+        self.fields: list[str] = []
+        self.parameters: list[str] = []
+
+    def fail(self, node: exp.Expression, message: str) -> RuleError:
+        return self.rule.error(message, _offset(node))
+
+    def field_of(self, name: str, scope: str) -> Field | None:
+        fields = self.schema.person if scope in ("person", "member") else self.schema.household
+        if scope == "member":
+            fields = {k: v for k, v in fields.items() if k not in self.schema.household}
+        if name in fields:
+            return fields[name]
+        derived = DERIVED.get(name)
+        if derived is None:
+            return None
+        # Person-derived fields need a person (rule or member predicate); household-derived ones a household.
+        visible = scope in ("person", "member") if derived[0] == "person" else scope != "member"
+        return Field(name, derived[1], derived[2], derived[3]) if visible else None
+
+    def infer(self, node: exp.Expression, scope: str) -> Type:
+        if isinstance(node, exp.Paren):
+            return self.infer(node.this, scope)
+        if isinstance(node, (exp.And, exp.Or)):
+            for side in (node.this, node.expression):
+                self.expect(side, Type.BOOL, scope)
+            return Type.BOOL
+        if isinstance(node, exp.Not):
+            self.expect(node.this, Type.BOOL, scope)
+            return Type.BOOL
+        if isinstance(node, exp.Boolean):
+            return Type.BOOL
+        if isinstance(node, exp.Null):
+            raise self.fail(node, "NULL cannot be compared; write 'field IS NULL' or 'field IS NOT NULL'")
+        if isinstance(node, exp.Literal):
+            return Type.TEXT if node.is_string else Type.NUMBER
+        if isinstance(node, exp.Column):
+            return self.column(node, scope)
+        if isinstance(node, COMPARISONS):
+            left, right = self.infer(node.this, scope), self.infer(node.expression, scope)
+            if Type.SET in (left, right):
+                other = node.expression if left == Type.SET else node.this
+                empty = isinstance(other, exp.Literal) and other.is_string and other.this == ""
+                if not (empty and isinstance(node, (exp.EQ, exp.NEQ))):
+                    raise self.fail(node, "a multi-valued field is read with has(field, 'value') or = ''")
+                return Type.BOOL
+            self.compatible(node, left, right)
+            self.check_enum(node.this, node.expression)
+            self.check_enum(node.expression, node.this)
+            return Type.BOOL
+        if isinstance(node, exp.Between):
+            kinds = [self.infer(part, scope) for part in (node.this, node.args["low"], node.args["high"])]
+            self.compatible(node, kinds[0], kinds[1])
+            self.compatible(node, kinds[0], kinds[2])
+            return Type.BOOL
+        if isinstance(node, exp.In):
+            if node.args.get("query") or node.args.get("unnest") or node.args.get("field"):
+                raise self.fail(node, "IN takes a list of values, not a query")
+            kind = self.infer(node.this, scope)
+            for item in node.expressions:
+                if not isinstance(item, (exp.Literal, exp.Neg)):
+                    raise self.fail(item, "IN takes a list of literal values")
+                self.compatible(item, kind, self.infer(item, scope))
+                self.check_enum(item, node.this)
+            return Type.BOOL
+        if isinstance(node, exp.Is):
+            self.infer(node.this, scope)
+            target = node.expression
+            if isinstance(target, exp.Null):
+                return Type.BOOL
+            if isinstance(target, exp.Boolean):
+                self.expect(node.this, Type.BOOL, scope)
+                return Type.BOOL
+            raise self.fail(node, "IS takes NULL, TRUE or FALSE")
+        if isinstance(node, exp.Neg):
+            self.expect(node.this, Type.NUMBER, scope)
+            return Type.NUMBER
+        if isinstance(node, ARITHMETIC):
+            self.expect(node.this, Type.NUMBER, scope)
+            self.expect(node.expression, Type.NUMBER, scope)
+            return Type.NUMBER
+        if isinstance(node, exp.Coalesce):
+            kinds = [self.infer(part, scope) for part in [node.this, *node.expressions]]
+            for kind in kinds[1:]:
+                self.compatible(node, kinds[0], kind)
+            return kinds[0]
+        if isinstance(node, exp.Abs):
+            self.expect(node.this, Type.NUMBER, scope)
+            return Type.NUMBER
+        if isinstance(node, exp.Length):
+            self.expect(node.this, Type.TEXT, scope)
+            return Type.NUMBER
+        if isinstance(node, exp.Anonymous):
+            return self.function(node, scope)
+        raise self.fail(node, f"{_describe(node)} is not allowed in a rule expression")
+
+    def expect(self, node: exp.Expression, kind: Type, scope: str) -> None:
+        found = self.infer(node, scope)
+        if found != kind:
+            raise self.fail(node, f"expected a {kind} value here, found {_describe(node)} of type {found}")
+
+    def compatible(self, node: exp.Expression, left: Type, right: Type) -> None:
+        if left != right and {left, right} != {Type.DATE, Type.TEXT}:
+            raise self.fail(node, f"cannot compare a {left} value with a {right} value")
+
+    def column(self, node: exp.Column, scope: str) -> Type:
+        if node.table:
+            raise self.fail(node, f"qualified names like '{node.sql()}' are not allowed; write the field name")
+        name = node.name
+        field_ = self.field_of(name, scope)
+        if field_ is not None:
+            if scope != "member" and name not in self.fields:
+                self.fields.append(name)
+            return field_.type
+        parameter = self.schema.parameters.get(name)
+        if parameter is not None:
+            if name not in self.parameters:
+                self.parameters.append(name)
+            return parameter.type
+        if scope == "member" and self.field_of(name, "household"):
+            raise self.fail(node, f"'{name}' is a household field; member predicates read person fields only")
+        if scope == "household" and self.field_of(name, "person"):
+            raise self.fail(node, f"'{name}' is a person field; in a household rule use count_members(…)")
+        raise self.fail(node, f"unknown field or parameter '{name}'")
+
+    def check_enum(self, literal: exp.Expression, other: exp.Expression) -> None:
+        """A text literal compared with an enumerated field must be one of its values."""
+        if not (isinstance(literal, exp.Literal) and literal.is_string and isinstance(other, exp.Column)):
+            return
+        field_ = self.field_of(other.name, "person") or self.field_of(other.name, "household")
+        if field_ is not None and field_.values and literal.this not in (*field_.values, ""):
+            allowed = "、".join(field_.values)
+            raise self.fail(literal, f"'{literal.this}' is not a value of {other.name} (values: {allowed})")
+
+    def function(self, node: exp.Anonymous, scope: str) -> Type:
+        name, args = node.name.lower(), node.expressions
+        arity = {"age_on": 2, "years_between": 2, "has": 2, "is_digits": 1, "count_members": 1, "any_member": 1}
+        if name not in arity:
+            raise self.fail(node, f"unknown function '{node.name}'")
+        if len(args) != arity[name]:
+            raise self.fail(node, f"{name}() takes {arity[name]} argument(s), got {len(args)}")
+        if name in ("age_on", "years_between"):
+            for arg in args:
+                self.expect(arg, Type.DATE, scope)
+            return Type.NUMBER
+        if name == "has":
+            self.expect(args[0], Type.SET, scope)
+            if not (isinstance(args[1], exp.Literal) and args[1].is_string):
+                raise self.fail(args[1], "has() takes a text literal as its second argument")
+            field_ = self.field_of(args[0].name, scope) if isinstance(args[0], exp.Column) else None
+            if field_ is not None and field_.values and args[1].this not in field_.values:
+                raise self.fail(args[1], f"'{args[1].this}' is not a value of {args[0].name}")
+            return Type.BOOL
+        if name == "is_digits":
+            self.expect(args[0], Type.TEXT, scope)
+            return Type.BOOL
+        if scope != "household":
+            raise self.fail(node, f"{name}() is for household rules")
+        self.expect(args[0], Type.BOOL, "member")
+        return Type.NUMBER if name == "count_members" else Type.BOOL
+
+
+def _offset(node: exp.Expression) -> int | None:
+    """The offset in the expression text of the first token of ``node`` that sqlglot kept a position for."""
+    starts = []
+    for part in node.walk():
+        meta = getattr(part, "_meta", None) or {}
+        if "start" in meta:
+            starts.append(meta["start"])
+    return min(starts) if starts else None
+
+
+def _describe(node: exp.Expression) -> str:
+    text = node.sql()
+    return f"'{text[:40]}'" if text else node.key
+
+
+def parse_expression(rule: Rule) -> exp.Expression:
+    """Parse a rule's expression; exactly one expression, no statements."""
+    try:
+        trees = sqlglot.parse(rule.when, read="postgres")
+    except (ParseError, TokenError) as exc:
+        errors = getattr(exc, "errors", None) or [{}]
+        first = errors[0]
+        offset = _offset_of_line_col(rule.when, first.get("line"), first.get("col"))
+        description = first.get("description") or str(exc).splitlines()[0]
+        raise rule.error(f"cannot parse the expression: {description}", offset) from None
+    trees = [tree for tree in trees if tree is not None]
+    if len(trees) != 1:
+        raise rule.error("the expression must be a single condition (no ';')", 0)
+    tree = trees[0]
+    if not isinstance(tree, exp.Condition) or isinstance(tree, (exp.Query, exp.Command)):
+        raise rule.error(f"the expression must be a condition, not {tree.key.upper()}", 0)
+    return tree
+
+
+def _offset_of_line_col(text: str, line: int | None, col: int | None) -> int | None:
+    if not line or not col:
+        return None
+    lines = text.split("\n")
+    return sum(len(part) + 1 for part in lines[: line - 1]) + max(col - 1, 0)
+
+
+def check_rule(rule: Rule, schema: Schema) -> tuple[exp.Expression, tuple[str, ...], tuple[str, ...]]:
+    """Parse, validate and type-check a rule; return its tree, the fields and the parameters it reads."""
+    tree = parse_expression(rule)
+    checker = _Checker(rule, schema)
+    kind = checker.infer(tree, rule.level)
+    if kind != Type.BOOL:
+        raise rule.error(f"the expression must be true or false, not a {kind}", 0)
+    return tree, tuple(checker.fields), tuple(checker.parameters)
+
+
+class _Translator:
+    """Turn a checked tree into SQL over the base relations for one dialect."""
+
+    def __init__(self, schema: Schema, dialect: str, level: str):
+        self.schema, self.dialect, self.level = schema, dialect, level
+        # SQL of a member predicate → (aggregate column name, predicate tree); equal predicates share a column.
+        self.aggregates: dict[str, tuple[str, exp.Expression]] = {}
+        self.uses: set[str] = set()  # base relations used: r, i, agg, ids
+
+    def field_sql(self, name: str, scope: str) -> exp.Expression:
+        field_ = self.schema.person.get(name) if scope != "household" else self.schema.household.get(name)
+        if field_ is None:
+            field_ = self.schema.household.get(name)
+        sql = field_.sql if field_ is not None else DERIVED[name][2]
+        tree = sqlglot.parse_one(sql, read="postgres")
+        return self.translate(tree, scope)
+
+    def translate(self, node: exp.Expression, scope: str) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.table:
+            self.uses.add(node.table)
+            return node.copy()
+        if isinstance(node, exp.Column):
+            if node.name in self.schema.parameters:
+                return self.parameter(node.name)
+            inner = self.field_sql(node.name, scope)
+            return inner if isinstance(inner, (exp.Column, exp.Placeholder)) else exp.Paren(this=inner)
+        if isinstance(node, exp.Anonymous):
+            return self.function(node, scope)
+        copy = node.copy()
+        for key, value in list(copy.args.items()):
+            if isinstance(value, exp.Expression):
+                copy.set(key, self.translate(value, scope))
+            elif isinstance(value, list):
+                copy.set(key, [self.translate(v, scope) if isinstance(v, exp.Expression) else v for v in value])
+        return copy
+
+    def parameter(self, name: str) -> exp.Expression:
+        placeholder = exp.Placeholder(this=name)
+        if self.schema.parameters[name].type == Type.DATE and self.dialect != "sqlite":
+            return exp.Cast(this=placeholder, to=exp.DataType.build("date"))
+        return placeholder
+
+    def date_int(self, node: exp.Expression, scope: str) -> exp.Expression:
+        """YYYYMMDD as an integer: ages in whole years are (later − earlier) div 10000, exactly."""
+        if isinstance(node, exp.Column) and not node.table and node.name in self.schema.parameters:
+            return exp.Placeholder(this=f"{node.name}__int")  # computed once by the executor
+        inner = self.translate(node, scope)
+        if self.dialect == "sqlite":
+            text = exp.Anonymous(this="strftime", expressions=[exp.Literal.string("%Y%m%d"), inner])
+        elif self.dialect == "postgres":
+            text = exp.Anonymous(this="to_char", expressions=[inner, exp.Literal.string("YYYYMMDD")])
+        else:
+            text = exp.Anonymous(this="strftime", expressions=[inner, exp.Literal.string("%Y%m%d")])
+        return exp.Cast(this=text, to=exp.DataType.build("int"))
+
+    def function(self, node: exp.Anonymous, scope: str) -> exp.Expression:
+        name, args = node.name.lower(), node.expressions
+        if name in ("age_on", "years_between"):
+            earlier, later = (args[0], args[1])
+            diff = exp.Sub(this=self.date_int(later, scope), expression=self.date_int(earlier, scope))
+            return exp.IntDiv(this=exp.Paren(this=diff), expression=exp.Literal.number(10000))
+        if name == "has":
+            wrapped = exp.DPipe(
+                this=exp.DPipe(this=exp.Literal.string(","), expression=self.translate(args[0], scope)),
+                expression=exp.Literal.string(","),
+            )
+            needle = exp.Literal.string(f",{args[1].this},")
+            return exp.GT(this=exp.StrPosition(this=wrapped, substr=needle), expression=exp.Literal.number(0))
+        if name == "is_digits":
+            value = self.translate(args[0], scope)
+            if self.dialect == "sqlite":
+                return exp.Not(this=exp.Glob(this=value, expression=exp.Literal.string("*[^0-9]*")))
+            return exp.RegexpLike(this=value, expression=exp.Literal.string("^[0-9]*$"))
+        # count_members / any_member: a column of the per-household aggregate, added once per predicate.
+        predicate = self.translate(args[0], "member")
+        key = predicate.sql(dialect=self.dialect)
+        column, _ = self.aggregates.setdefault(key, (f"m{len(self.aggregates)}", predicate))
+        self.uses.add("agg")
+        ref = exp.column(column, table="agg")
+        counted = exp.Coalesce(this=ref, expressions=[exp.Literal.number(0)])
+        return counted if name == "count_members" else exp.GT(this=counted, expression=exp.Literal.number(0))
+
+
+def _render(tree: exp.Expression, dialect: str) -> str:
+    sql = tree.sql(dialect=dialect, pretty=True)
+    if dialect == "postgres":
+        # psycopg binds %(name)s: every other % in the statement must be doubled.
+        sql = sql.replace("%", "%%")
+        sql = re.sub(r"%%\(([a-z_0-9]+)\)s", r"%(\1)s", sql)
+    return sql
+
+
+def _json_object(pairs: list[tuple[str, exp.Expression]], dialect: str) -> exp.Expression:
+    args: list[exp.Expression] = []
+    for key, value in pairs:
+        args += [exp.Literal.string(key), value]
+    name = "json_build_object" if dialect == "postgres" else "json_object"
+    call = exp.Anonymous(this=name, expressions=args)
+    return exp.Cast(this=call, to=exp.DataType.build("text")) if dialect == "postgres" else call
+
+
+def compile_level(rules: tuple[Rule, ...], schema: Schema, dialect: str, level: str, ruleset: RuleSet) -> LevelPlan:
+    translator = _Translator(schema, dialect, level)
+    compiled = []
+    for rule in rules:
+        tree, fields, parameters = check_rule(rule, schema)
+        compiled.append(CompiledRule(rule, translator.translate(tree, level), fields, parameters))
+
+    value_fields = sorted({name for rule in compiled for name in rule.fields})
+    flags = [
+        exp.alias_(
+            exp.Case(ifs=[exp.If(this=rule.predicate, true=exp.Literal.number(1))], default=exp.Literal.number(0)),
+            f"f{index}",
+        )
+        for index, rule in enumerate(compiled)
+    ]
+    values = [exp.alias_(translator.field_sql(name, level), f"v_{name}") for name in value_fields]
+    keys = [
+        exp.alias_(
+            exp.column("id", table="p")
+            if level == "person"
+            else exp.Cast(this=exp.Null(), to=exp.DataType.build("bigint")),
+            "person_id",
+        ),
+        exp.alias_(exp.column("id", table="h"), "household_id"),
+        exp.alias_(exp.column("region_code", table="h"), "region_code"),
+    ]
+    scope = exp.Between(
+        this=exp.column("region_code", table="h"),
+        low=exp.Placeholder(this="region_low"),
+        high=exp.Placeholder(this="region_high"),
+    )
+    any_fires = exp.or_(*[exp.Paren(this=rule.predicate.copy()) for rule in compiled])
+    select = exp.select(*keys, *flags, *values)
+    if level == "person":
+        select = select.from_(exp.table_(TABLES["person"], alias="p")).join(
+            exp.table_(TABLES["household"], alias="h"), on="h.id = p.household_id"
+        )
+    else:
+        select = select.from_(exp.table_(TABLES["household"], alias="h"))
+    select = _joins(select, translator, schema, dialect)
+    select = select.where(exp.and_(scope, exp.Paren(this=any_fires)))
+
+    flags_table = f"jz_flags_{level}"
+    flags_sql = f"CREATE TEMPORARY TABLE {flags_table} AS\n" + _render(select, dialect)
+    findings = []
+    for index, rule in enumerate(compiled):
+        payload = _json_object(
+            [(name, exp.column(f"v_{name}")) for name in rule.fields]
+            + [(name, translator.parameter(name)) for name in rule.parameters],
+            dialect,
+        )
+        findings.append(
+            exp.select(
+                exp.alias_(exp.Placeholder(this="run_id"), "run_id"),
+                exp.alias_(exp.Literal.string(rule.rule.id), "rule_id"),
+                "household_id",
+                "person_id",
+                "region_code",
+                exp.alias_(payload, "values_json"),
+            )
+            .from_(flags_table)
+            .where(exp.EQ(this=exp.column(f"f{index}"), expression=exp.Literal.number(1)))
+        )
+    union = findings[0]
+    for part in findings[1:]:
+        union = exp.union(union, part, distinct=False)
+    parameters = sorted({p for rule in compiled for p in rule.parameters} | _placeholders(select))
+    return LevelPlan(
+        level=level,
+        rules=tuple(compiled),
+        flags_sql=flags_sql,
+        select_sql=_render(select, dialect),
+        findings_sql=_render(union, dialect),
+        drop_sql=f"DROP TABLE {flags_table}",
+        parameters=tuple(parameters),
+    )
+
+
+def _placeholders(tree: exp.Expression) -> set[str]:
+    return {node.name for node in tree.find_all(exp.Placeholder) if node.name}
+
+
+def _joins(select: exp.Select, translator: _Translator, schema: Schema, dialect: str) -> exp.Select:
+    uses = translator.uses
+    if "r" in uses:
+        select = select.join(exp.table_(TABLES["region"], alias="r"), on="r.code = h.region_code", join_type="left")
+    if "i" in uses:
+        select = select.join(
+            exp.table_(TABLES["income"], alias="i"),
+            on=exp.and_(
+                exp.EQ(this=exp.column("household_id", table="i"), expression=exp.column("id", table="h")),
+                exp.EQ(this=exp.column("year", table="i"), expression=exp.Placeholder(this="year")),
+            ),
+            join_type="left",
+        )
+    if "agg" in uses:
+        columns = [exp.alias_(exp.column("household_id", table="p"), "household_id")]
+        columns += [exp.alias_(sqlglot.parse_one(sql, read="postgres"), name) for name, sql in BASE_AGGREGATES.items()]
+        columns += [
+            exp.alias_(
+                exp.Sum(
+                    this=exp.Case(
+                        ifs=[exp.If(this=predicate, true=exp.Literal.number(1))],
+                        default=exp.Literal.number(0),
+                    )
+                ),
+                name,
+            )
+            for name, predicate in translator.aggregates.values()
+        ]
+        agg = (
+            exp.select(*columns)
+            .from_(exp.table_(TABLES["person"], alias="p"))
+            .join(exp.table_(TABLES["household"], alias="hh"), on="hh.id = p.household_id")
+            .where(exp.Between(this=exp.column("region_code", table="hh"),
+                               low=exp.Placeholder(this="region_low"), high=exp.Placeholder(this="region_high")))
+            .group_by(exp.column("household_id", table="p"))
+        )  # fmt: skip
+        select = select.join(exp.alias_(exp.Subquery(this=agg), "agg"), on="agg.household_id = h.id",
+                             join_type="left")  # fmt: skip
+    if "ids" in uses:
+        ids = (
+            exp.select(exp.column("id_number"), exp.alias_(exp.Count(this=exp.Star()), "n"))
+            .from_(TABLES["person"])
+            .where("status = '正常' AND id_number <> ''")
+            .group_by("id_number")
+            .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
+        )
+        select = select.join(exp.alias_(exp.Subquery(this=ids), "ids"), on="ids.id_number = p.id_number",
+                             join_type="left")  # fmt: skip
+    return select
+
+
+def compile_ruleset(ruleset: RuleSet, schema: Schema, dialect: str) -> Plan:
+    """Compile every rule of the set for ``dialect``; raise RuleError on the first bad rule."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r}; jingzhun compiles for {', '.join(DIALECTS)}")
+    levels = []
+    for level in ("household", "person"):
+        rules = ruleset.by_level(level)
+        if rules:
+            levels.append(compile_level(rules, schema, dialect, level, ruleset))
+    parameters = sorted({p for level in levels for p in level.parameters})
+    return Plan(ruleset=ruleset, dialect=dialect, levels=tuple(levels), parameters=tuple(parameters))

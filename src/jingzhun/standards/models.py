@@ -1,0 +1,73 @@
+"""Check runs and their findings: every finding traceable to the rule set, the parameters and the values."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CheckRun(models.Model):  # 核查运行
+    """One run of a rule set over a region for an income year."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    region = models.ForeignKey("registry.Region", verbose_name=_("region"), on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField(_("income year"))
+    engine = models.CharField(_("engine"), max_length=10)
+    ruleset_name = models.CharField(_("rule set"), max_length=60)
+    ruleset_version = models.PositiveIntegerField(_("rule set version"))
+    ruleset_sha256 = models.CharField(_("rule set SHA-256"), max_length=64)
+    parameters = models.JSONField(_("parameters used"), default=dict)
+    counts = models.JSONField(_("findings per rule"), default=dict)
+    total = models.PositiveIntegerField(_("findings"), default=0)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.RUNNING)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("check run")
+        verbose_name_plural = _("check runs")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.region_id} {self.year}"
+
+
+class Finding(models.Model):  # 核查发现
+    """A rule that fired on a household (household rules) or on one of its members (person rules)."""
+
+    run = models.ForeignKey(CheckRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="findings")
+    rule_id = models.CharField(_("rule"), max_length=10)
+    household = models.ForeignKey("registry.Household", verbose_name=_("household"), on_delete=models.CASCADE)
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("person"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    region_code = models.CharField(_("region code"), max_length=12)
+    values_json = models.TextField(_("values"), default="{}")  # the fields and parameters that made it fire
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        indexes = [
+            # Counts per region and rule of one run: a range on region_code within the run.
+            models.Index(fields=["run", "region_code", "rule_id"], name="finding_run_region_rule"),
+            models.Index(fields=["household", "run"], name="finding_household_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.household_id}"
+
+    @property
+    def values(self) -> dict:
+        return json.loads(self.values_json or "{}")
