@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt package.json package-lock.
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "jingzhun needs Python >= 3.11"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[dev,postgres]'
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[dev,postgres,duckdb]'
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
