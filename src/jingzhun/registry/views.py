@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -147,16 +148,16 @@ def _chart_data(rows: list[ChildRow]) -> dict:
         "categories": [row.region.name for row in rows],
         "series": [
             {
-                "name": str(HouseholdType.EXITED.label),
+                "name": capfirst(HouseholdType.EXITED.label),
                 "stack": "type",
                 "data": [row.counts.exited for row in rows],
             },
             {
-                "name": str(HouseholdType.ORDINARY.label),
+                "name": capfirst(HouseholdType.ORDINARY.label),
                 "stack": "type",
                 "data": [row.counts.ordinary for row in rows],
             },
-            {"name": _("monitored"), "stack": "monitored", "data": [row.counts.monitored for row in rows]},
+            {"name": capfirst(_("monitored")), "stack": "monitored", "data": [row.counts.monitored for row in rows]},
         ],
     }
 
