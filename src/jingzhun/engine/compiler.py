@@ -268,6 +268,9 @@ class _Checker:
             return Type.BOOL
         if scope != "household":
             raise self.fail(node, f"{name}() is for household rules")
+        label = node.sql(dialect="postgres")
+        if label not in self.fields:
+            self.fields.append(label)  # its value is reported with the finding like a field's
         self.expect(args[0], Type.BOOL, "member")
         return Type.NUMBER if name == "count_members" else Type.BOOL
 
@@ -301,6 +304,9 @@ def parse_expression(rule: Rule) -> exp.Expression:
     if len(trees) != 1:
         raise rule.error("the expression must be a single condition (no ';')", 0)
     tree = trees[0]
+    commented = next((node for node in tree.walk() if node.comments), None)
+    if commented is not None:
+        raise rule.error("comments are not allowed inside an expression (use the rule's note)", _offset(commented))
     if not isinstance(tree, exp.Condition) or isinstance(tree, (exp.Query, exp.Command)):
         raise rule.error(f"the expression must be a condition, not {tree.key.upper()}", 0)
     return tree
@@ -331,8 +337,11 @@ class _Translator:
         # SQL of a member predicate → (aggregate column name, predicate tree); equal predicates share a column.
         self.aggregates: dict[str, tuple[str, exp.Expression]] = {}
         self.uses: set[str] = set()  # base relations used: r, i, agg, ids
+        self.labels: dict[str, exp.Expression] = {}  # count_members(…) text → its translated value
 
     def field_sql(self, name: str, scope: str) -> exp.Expression:
+        if name in self.labels:
+            return self.labels[name].copy()
         field_ = self.schema.person.get(name) if scope != "household" else self.schema.household.get(name)
         if field_ is None:
             field_ = self.schema.household.get(name)
@@ -403,7 +412,9 @@ class _Translator:
         self.uses.add("agg")
         ref = exp.column(column, table="agg")
         counted = exp.Coalesce(this=ref, expressions=[exp.Literal.number(0)])
-        return counted if name == "count_members" else exp.GT(this=counted, expression=exp.Literal.number(0))
+        result = counted if name == "count_members" else exp.GT(this=counted, expression=exp.Literal.number(0))
+        self.labels[node.sql(dialect="postgres")] = result
+        return result
 
 
 def _render(tree: exp.Expression, dialect: str) -> str:
@@ -439,7 +450,9 @@ def compile_level(rules: tuple[Rule, ...], schema: Schema, dialect: str, level: 
         )
         for index, rule in enumerate(compiled)
     ]
-    values = [exp.alias_(translator.field_sql(name, level), f"v_{name}") for name in value_fields]
+    # Value columns are numbered: a reported value may be an aggregate like count_members(relation = '户主').
+    value_column = {name: f"v{index}" for index, name in enumerate(value_fields)}
+    values = [exp.alias_(translator.field_sql(name, level), value_column[name]) for name in value_fields]
     keys = [
         exp.alias_(
             exp.column("id", table="p")
@@ -471,7 +484,7 @@ def compile_level(rules: tuple[Rule, ...], schema: Schema, dialect: str, level: 
     findings = []
     for index, rule in enumerate(compiled):
         payload = _json_object(
-            [(name, exp.column(f"v_{name}")) for name in rule.fields]
+            [(name, exp.column(value_column[name])) for name in rule.fields]
             + [(name, translator.parameter(name)) for name in rule.parameters],
             dialect,
         )

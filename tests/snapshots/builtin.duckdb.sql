@@ -1,0 +1,992 @@
+CREATE TEMPORARY TABLE jz_flags_household AS
+SELECT
+  CAST(NULL AS BIGINT) AS person_id,
+  h.id AS household_id,
+  h.region_code AS region_code,
+  CASE
+    WHEN h.housing_grade IN ('C', 'D') AND h.safe_housing_measure IN ('无', '')
+    THEN 1
+    ELSE 0
+  END AS f0,
+  CASE
+    WHEN (
+      h.household_type = '脱贫户' OR h.monitoring_category <> ''
+    )
+    AND h.housing_grade IN ('未鉴定', '')
+    THEN 1
+    ELSE 0
+  END AS f1,
+  CASE WHEN h.water_litres_per_day < $water_min_litres THEN 1 ELSE 0 END AS f2,
+  CASE
+    WHEN h.water_piped = FALSE AND h.water_fetch_minutes > $water_max_fetch_minutes
+    THEN 1
+    ELSE 0
+  END AS f3,
+  CASE WHEN h.water_quality_ok = FALSE THEN 1 ELSE 0 END AS f4,
+  CASE WHEN h.water_outage_days > $water_max_outage_days THEN 1 ELSE 0 END AS f5,
+  CASE WHEN h.food_secure = FALSE THEN 1 ELSE 0 END AS f6,
+  CASE WHEN h.clothing_secure = FALSE THEN 1 ELSE 0 END AS f7,
+  CASE
+    WHEN h.household_type = '脱贫户'
+    AND h.monitoring_category = ''
+    AND i.per_capita_net_income < $poverty_line
+    THEN 1
+    ELSE 0
+  END AS f8,
+  CASE
+    WHEN h.monitoring_category = '' AND i.per_capita_net_income < $monitoring_line
+    THEN 1
+    ELSE 0
+  END AS f9,
+  CASE
+    WHEN h.risk_eliminated IS TRUE AND i.per_capita_net_income < $monitoring_line
+    THEN 1
+    ELSE 0
+  END AS f10,
+  CASE
+    WHEN i.stated_per_capita IS NOT NULL
+    AND ABS(i.stated_per_capita - i.per_capita_net_income) > 1
+    THEN 1
+    ELSE 0
+  END AS f11,
+  CASE
+    WHEN i.wage < 0
+    OR i.operating < 0
+    OR i.property_income < 0
+    OR i.transfer < 0
+    OR i.production_costs < 0
+    THEN 1
+    ELSE 0
+  END AS f12,
+  CASE WHEN h.monitoring_category <> '' AND h.risk_types = '' THEN 1 ELSE 0 END AS f13,
+  CASE
+    WHEN h.risk_eliminated IS TRUE
+    AND (
+      h.food_secure = FALSE
+      OR h.clothing_secure = FALSE
+      OR (
+        h.housing_grade IN ('C', 'D') AND h.safe_housing_measure IN ('无', '')
+      )
+      OR h.water_litres_per_day < $water_min_litres
+      OR (
+        h.water_piped = FALSE AND h.water_fetch_minutes > $water_max_fetch_minutes
+      )
+      OR h.water_quality_ok = FALSE
+      OR h.water_outage_days > $water_max_outage_days
+      OR COALESCE(agg.m0, 0) > 0
+      OR COALESCE(agg.m1, 0) > 0
+    )
+    THEN 1
+    ELSE 0
+  END AS f14,
+  CASE
+    WHEN h.risk_eliminated IS TRUE AND NOT COALESCE(agg.m2, 0) > 0
+    THEN 1
+    ELSE 0
+  END AS f15,
+  CASE WHEN COALESCE(agg.m3, 0) <> 1 THEN 1 ELSE 0 END AS f16,
+  CASE WHEN COALESCE(agg.m4, 0) > 1 THEN 1 ELSE 0 END AS f17,
+  CASE WHEN r.level IS NULL OR r.level <> 'village' THEN 1 ELSE 0 END AS f18,
+  CASE
+    WHEN h.phone <> ''
+    AND (
+      LENGTH(h.phone) <> 11 OR NOT REGEXP_MATCHES(h.phone, '^[0-9]*$')
+    )
+    THEN 1
+    ELSE 0
+  END AS f19,
+  CASE WHEN h.household_size > agg.normal_members THEN 1 ELSE 0 END AS f20,
+  COALESCE(agg.m1, 0) > 0 AS v0,
+  COALESCE(agg.m0, 0) > 0 AS v1,
+  COALESCE(agg.m2, 0) > 0 AS v2,
+  COALESCE(agg.m3, 0) AS v3,
+  COALESCE(agg.m4, 0) AS v4,
+  h.clothing_secure AS v5,
+  h.food_secure AS v6,
+  h.household_size AS v7,
+  h.household_type AS v8,
+  h.housing_grade AS v9,
+  h.monitoring_category AS v10,
+  agg.normal_members AS v11,
+  i.operating AS v12,
+  i.per_capita_net_income AS v13,
+  h.phone AS v14,
+  i.production_costs AS v15,
+  i.property_income AS v16,
+  r.level AS v17,
+  h.risk_eliminated AS v18,
+  h.risk_types AS v19,
+  h.safe_housing_measure AS v20,
+  i.stated_per_capita AS v21,
+  i.transfer AS v22,
+  i.wage AS v23,
+  h.water_fetch_minutes AS v24,
+  h.water_litres_per_day AS v25,
+  h.water_outage_days AS v26,
+  h.water_piped AS v27,
+  h.water_quality_ok AS v28
+FROM registry_household AS h
+LEFT JOIN registry_region AS r
+  ON r.code = h.region_code
+LEFT JOIN registry_incomerecord AS i
+  ON i.household_id = h.id AND i.year = $year
+LEFT JOIN (
+  SELECT
+    p.household_id AS household_id,
+    SUM(CASE WHEN p.status = '正常' THEN 1 ELSE 0 END) AS normal_members,
+    MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.sex END) AS head_sex,
+    MIN(
+      CASE
+        WHEN p.status = '正常' AND p.relation = '户主'
+        THEN COALESCE(p.birth_date, p.id_birth_date)
+      END
+    ) AS head_birth_date,
+    SUM(
+      CASE
+        WHEN p.status = '正常'
+        AND (
+          (
+            $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
+          ) // 10000
+        ) BETWEEN $education_age_min AND $education_age_max
+        AND p.school_status IN ('非在校生', '')
+        AND NOT p.home_schooled IS TRUE
+        AND NOT p.health_exempt IS TRUE
+        THEN 1
+        ELSE 0
+      END
+    ) AS m0,
+    SUM(
+      CASE
+        WHEN p.status = '正常'
+        AND NOT p.insured_resident_medical IS TRUE
+        AND NOT p.insured_employee_medical IS TRUE
+        THEN 1
+        ELSE 0
+      END
+    ) AS m1,
+    SUM(
+      CASE
+        WHEN p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
+        THEN 1
+        ELSE 0
+      END
+    ) AS m2,
+    SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS m3,
+    SUM(CASE WHEN p.status = '正常' AND p.relation = '配偶' THEN 1 ELSE 0 END) AS m4
+  FROM registry_person AS p
+  JOIN registry_household AS hh
+    ON hh.id = p.household_id
+  WHERE
+    hh.region_code BETWEEN $region_low AND $region_high
+  GROUP BY
+    p.household_id
+) AS agg
+  ON agg.household_id = h.id
+WHERE
+  h.region_code BETWEEN $region_low AND $region_high
+  AND (
+    (
+      h.housing_grade IN ('C', 'D') AND h.safe_housing_measure IN ('无', '')
+    )
+    OR (
+      (
+        h.household_type = '脱贫户' OR h.monitoring_category <> ''
+      )
+      AND h.housing_grade IN ('未鉴定', '')
+    )
+    OR (
+      h.water_litres_per_day < $water_min_litres
+    )
+    OR (
+      h.water_piped = FALSE AND h.water_fetch_minutes > $water_max_fetch_minutes
+    )
+    OR (
+      h.water_quality_ok = FALSE
+    )
+    OR (
+      h.water_outage_days > $water_max_outage_days
+    )
+    OR (
+      h.food_secure = FALSE
+    )
+    OR (
+      h.clothing_secure = FALSE
+    )
+    OR (
+      h.household_type = '脱贫户'
+      AND h.monitoring_category = ''
+      AND i.per_capita_net_income < $poverty_line
+    )
+    OR (
+      h.monitoring_category = '' AND i.per_capita_net_income < $monitoring_line
+    )
+    OR (
+      h.risk_eliminated IS TRUE AND i.per_capita_net_income < $monitoring_line
+    )
+    OR (
+      i.stated_per_capita IS NOT NULL
+      AND ABS(i.stated_per_capita - i.per_capita_net_income) > 1
+    )
+    OR (
+      i.wage < 0
+      OR i.operating < 0
+      OR i.property_income < 0
+      OR i.transfer < 0
+      OR i.production_costs < 0
+    )
+    OR (
+      h.monitoring_category <> '' AND h.risk_types = ''
+    )
+    OR (
+      h.risk_eliminated IS TRUE
+      AND (
+        h.food_secure = FALSE
+        OR h.clothing_secure = FALSE
+        OR (
+          h.housing_grade IN ('C', 'D') AND h.safe_housing_measure IN ('无', '')
+        )
+        OR h.water_litres_per_day < $water_min_litres
+        OR (
+          h.water_piped = FALSE AND h.water_fetch_minutes > $water_max_fetch_minutes
+        )
+        OR h.water_quality_ok = FALSE
+        OR h.water_outage_days > $water_max_outage_days
+        OR COALESCE(agg.m0, 0) > 0
+        OR COALESCE(agg.m1, 0) > 0
+      )
+    )
+    OR (
+      h.risk_eliminated IS TRUE AND NOT COALESCE(agg.m2, 0) > 0
+    )
+    OR (
+      COALESCE(agg.m3, 0) <> 1
+    )
+    OR (
+      COALESCE(agg.m4, 0) > 1
+    )
+    OR (
+      r.level IS NULL OR r.level <> 'village'
+    )
+    OR (
+      h.phone <> ''
+      AND (
+        LENGTH(h.phone) <> 11 OR NOT REGEXP_MATCHES(h.phone, '^[0-9]*$')
+      )
+    )
+    OR (
+      h.household_size > agg.normal_members
+    )
+  );
+
+SELECT
+  $run_id AS run_id,
+  'HOU-001' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('housing_grade', v9, 'safe_housing_measure', v20) AS values_json
+FROM jz_flags_household
+WHERE
+  f0 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'HOU-002' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('household_type', v8, 'monitoring_category', v10, 'housing_grade', v9) AS values_json
+FROM jz_flags_household
+WHERE
+  f1 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'WAT-001' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('water_litres_per_day', v25, 'water_min_litres', $water_min_litres) AS values_json
+FROM jz_flags_household
+WHERE
+  f2 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'WAT-002' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT(
+    'water_piped',
+    v27,
+    'water_fetch_minutes',
+    v24,
+    'water_max_fetch_minutes',
+    $water_max_fetch_minutes
+  ) AS values_json
+FROM jz_flags_household
+WHERE
+  f3 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'WAT-003' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('water_quality_ok', v28) AS values_json
+FROM jz_flags_household
+WHERE
+  f4 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'WAT-004' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('water_outage_days', v26, 'water_max_outage_days', $water_max_outage_days) AS values_json
+FROM jz_flags_household
+WHERE
+  f5 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'FOO-001' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('food_secure', v6) AS values_json
+FROM jz_flags_household
+WHERE
+  f6 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'FOO-002' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('clothing_secure', v5) AS values_json
+FROM jz_flags_household
+WHERE
+  f7 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'INC-001' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT(
+    'household_type',
+    v8,
+    'monitoring_category',
+    v10,
+    'per_capita_income',
+    v13,
+    'poverty_line',
+    $poverty_line
+  ) AS values_json
+FROM jz_flags_household
+WHERE
+  f8 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'INC-002' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('monitoring_category', v10, 'per_capita_income', v13, 'monitoring_line', $monitoring_line) AS values_json
+FROM jz_flags_household
+WHERE
+  f9 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'INC-003' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('risk_eliminated', v18, 'per_capita_income', v13, 'monitoring_line', $monitoring_line) AS values_json
+FROM jz_flags_household
+WHERE
+  f10 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'INC-004' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('stated_per_capita', v21, 'per_capita_income', v13) AS values_json
+FROM jz_flags_household
+WHERE
+  f11 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'INC-005' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('wage', v23, 'operating', v12, 'property_income', v16, 'transfer', v22, 'production_costs', v15) AS values_json
+FROM jz_flags_household
+WHERE
+  f12 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'MON-001' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('monitoring_category', v10, 'risk_types', v19) AS values_json
+FROM jz_flags_household
+WHERE
+  f13 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'MON-002' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT(
+    'risk_eliminated',
+    v18,
+    'food_secure',
+    v6,
+    'clothing_secure',
+    v5,
+    'housing_grade',
+    v9,
+    'safe_housing_measure',
+    v20,
+    'water_litres_per_day',
+    v25,
+    'water_piped',
+    v27,
+    'water_fetch_minutes',
+    v24,
+    'water_quality_ok',
+    v28,
+    'water_outage_days',
+    v26,
+    'ANY_MEMBER(status = ''正常'' AND age BETWEEN education_age_min AND education_age_max AND school_status IN (''非在校生'', '''') AND NOT home_schooled IS TRUE AND NOT health_exempt IS TRUE)',
+    v1,
+    'ANY_MEMBER(status = ''正常'' AND NOT insured_resident_medical IS TRUE AND NOT insured_employee_medical IS TRUE)',
+    v0,
+    'water_min_litres',
+    $water_min_litres,
+    'water_max_fetch_minutes',
+    $water_max_fetch_minutes,
+    'water_max_outage_days',
+    $water_max_outage_days,
+    'education_age_min',
+    $education_age_min,
+    'education_age_max',
+    $education_age_max
+  ) AS values_json
+FROM jz_flags_household
+WHERE
+  f14 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'MON-003' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT(
+    'risk_eliminated',
+    v18,
+    'ANY_MEMBER(status = ''正常'' AND labour_capacity IN (''普通劳动力'', ''技能劳动力'', ''弱劳动力或半劳动力''))',
+    v2
+  ) AS values_json
+FROM jz_flags_household
+WHERE
+  f15 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-004' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''户主'')', v3) AS values_json
+FROM jz_flags_household
+WHERE
+  f16 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-005' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''配偶'')', v4) AS values_json
+FROM jz_flags_household
+WHERE
+  f17 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-009' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('region_level', v17) AS values_json
+FROM jz_flags_household
+WHERE
+  f18 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-011' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('phone', v14) AS values_json
+FROM jz_flags_household
+WHERE
+  f19 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-013' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('household_size', v7, 'normal_members', v11) AS values_json
+FROM jz_flags_household
+WHERE
+  f20 = 1;
+
+DROP TABLE jz_flags_household;
+
+CREATE TEMPORARY TABLE jz_flags_person AS
+SELECT
+  p.id AS person_id,
+  h.id AS household_id,
+  h.region_code AS region_code,
+  CASE
+    WHEN p.status = '正常'
+    AND (
+      (
+        $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
+      ) // 10000
+    ) BETWEEN $education_age_min AND $education_age_max
+    AND p.school_status IN ('非在校生', '')
+    AND NOT p.home_schooled IS TRUE
+    AND NOT p.health_exempt IS TRUE
+    THEN 1
+    ELSE 0
+  END AS f0,
+  CASE
+    WHEN p.status = '正常'
+    AND p.dropout_reason <> ''
+    AND NOT p.school_status IN ('非在校生', '学龄前儿童', '')
+    THEN 1
+    ELSE 0
+  END AS f1,
+  CASE
+    WHEN p.status = '正常'
+    AND NOT p.insured_resident_medical IS TRUE
+    AND NOT p.insured_employee_medical IS TRUE
+    THEN 1
+    ELSE 0
+  END AS f2,
+  CASE
+    WHEN p.status = '正常'
+    AND p.insured_resident_medical IS TRUE
+    AND p.insured_employee_medical IS TRUE
+    THEN 1
+    ELSE 0
+  END AS f3,
+  CASE
+    WHEN p.status = '正常'
+    AND p.insured_resident_medical IS TRUE
+    AND NOT p.insured_serious_illness IS TRUE
+    THEN 1
+    ELSE 0
+  END AS f4,
+  CASE
+    WHEN p.status = '正常' AND p.id_type = '居民身份证' AND NOT p.id_valid
+    THEN 1
+    ELSE 0
+  END AS f5,
+  CASE
+    WHEN p.status = '正常'
+    AND p.id_type = '居民身份证'
+    AND p.id_birth_date IS NOT NULL
+    AND (
+      p.sex <> p.id_sex
+      OR (
+        COALESCE(p.birth_date, p.id_birth_date)
+      ) <> p.id_birth_date
+    )
+    THEN 1
+    ELSE 0
+  END AS f6,
+  CASE WHEN p.status = '正常' AND p.id_number <> '' AND ids.n > 1 THEN 1 ELSE 0 END AS f7,
+  CASE
+    WHEN p.status = '正常' AND p.relation = '配偶' AND p.sex = agg.head_sex
+    THEN 1
+    ELSE 0
+  END AS f8,
+  CASE
+    WHEN p.status = '正常'
+    AND p.relation = '户主'
+    AND (
+      (
+        $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
+      ) // 10000
+    ) < 16
+    THEN 1
+    ELSE 0
+  END AS f9,
+  CASE
+    WHEN p.status = '正常'
+    AND p.relation IN ('之子', '之女')
+    AND (
+      CAST(STRFTIME((
+        COALESCE(p.birth_date, p.id_birth_date)
+      ), '%Y%m%d') AS INT) - CAST(STRFTIME(agg.head_birth_date, '%Y%m%d') AS INT)
+    ) // 10000 < 12
+    THEN 1
+    ELSE 0
+  END AS f10,
+  CASE
+    WHEN p.status = '正常'
+    AND NOT p.school_status IN ('非在校生', '学龄前儿童', '')
+    AND p.education_level <> ''
+    THEN 1
+    ELSE 0
+  END AS f11,
+  CASE
+    WHEN p.status = '正常'
+    AND (
+      (
+        p.migrant_months > 0 AND p.migrant_status IN ('未务工', '')
+      )
+      OR (
+        NOT p.migrant_status IN ('未务工', '') AND COALESCE(p.migrant_months, 0) = 0
+      )
+    )
+    THEN 1
+    ELSE 0
+  END AS f12,
+  (
+    $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
+  ) // 10000 AS v0,
+  COALESCE(p.birth_date, p.id_birth_date) AS v1,
+  p.dropout_reason AS v2,
+  p.education_level AS v3,
+  agg.head_birth_date AS v4,
+  agg.head_sex AS v5,
+  p.health_exempt AS v6,
+  p.home_schooled AS v7,
+  p.id_birth_date AS v8,
+  p.id_number AS v9,
+  ids.n AS v10,
+  p.id_sex AS v11,
+  p.id_type AS v12,
+  p.id_valid AS v13,
+  p.insured_employee_medical AS v14,
+  p.insured_resident_medical AS v15,
+  p.insured_serious_illness AS v16,
+  p.migrant_months AS v17,
+  p.migrant_status AS v18,
+  p.relation AS v19,
+  p.school_status AS v20,
+  p.sex AS v21,
+  p.status AS v22
+FROM registry_person AS p
+JOIN registry_household AS h
+  ON h.id = p.household_id
+LEFT JOIN (
+  SELECT
+    p.household_id AS household_id,
+    SUM(CASE WHEN p.status = '正常' THEN 1 ELSE 0 END) AS normal_members,
+    MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.sex END) AS head_sex,
+    MIN(
+      CASE
+        WHEN p.status = '正常' AND p.relation = '户主'
+        THEN COALESCE(p.birth_date, p.id_birth_date)
+      END
+    ) AS head_birth_date
+  FROM registry_person AS p
+  JOIN registry_household AS hh
+    ON hh.id = p.household_id
+  WHERE
+    hh.region_code BETWEEN $region_low AND $region_high
+  GROUP BY
+    p.household_id
+) AS agg
+  ON agg.household_id = h.id
+LEFT JOIN (
+  SELECT
+    id_number,
+    COUNT(*) AS n
+  FROM registry_person
+  WHERE
+    status = '正常' AND id_number <> ''
+  GROUP BY
+    id_number
+  HAVING
+    COUNT(*) > 1
+) AS ids
+  ON ids.id_number = p.id_number
+WHERE
+  h.region_code BETWEEN $region_low AND $region_high
+  AND (
+    (
+      p.status = '正常'
+      AND (
+        (
+          $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
+        ) // 10000
+      ) BETWEEN $education_age_min AND $education_age_max
+      AND p.school_status IN ('非在校生', '')
+      AND NOT p.home_schooled IS TRUE
+      AND NOT p.health_exempt IS TRUE
+    )
+    OR (
+      p.status = '正常'
+      AND p.dropout_reason <> ''
+      AND NOT p.school_status IN ('非在校生', '学龄前儿童', '')
+    )
+    OR (
+      p.status = '正常'
+      AND NOT p.insured_resident_medical IS TRUE
+      AND NOT p.insured_employee_medical IS TRUE
+    )
+    OR (
+      p.status = '正常'
+      AND p.insured_resident_medical IS TRUE
+      AND p.insured_employee_medical IS TRUE
+    )
+    OR (
+      p.status = '正常'
+      AND p.insured_resident_medical IS TRUE
+      AND NOT p.insured_serious_illness IS TRUE
+    )
+    OR (
+      p.status = '正常' AND p.id_type = '居民身份证' AND NOT p.id_valid
+    )
+    OR (
+      p.status = '正常'
+      AND p.id_type = '居民身份证'
+      AND p.id_birth_date IS NOT NULL
+      AND (
+        p.sex <> p.id_sex
+        OR (
+          COALESCE(p.birth_date, p.id_birth_date)
+        ) <> p.id_birth_date
+      )
+    )
+    OR (
+      p.status = '正常' AND p.id_number <> '' AND ids.n > 1
+    )
+    OR (
+      p.status = '正常' AND p.relation = '配偶' AND p.sex = agg.head_sex
+    )
+    OR (
+      p.status = '正常'
+      AND p.relation = '户主'
+      AND (
+        (
+          $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
+        ) // 10000
+      ) < 16
+    )
+    OR (
+      p.status = '正常'
+      AND p.relation IN ('之子', '之女')
+      AND (
+        CAST(STRFTIME((
+          COALESCE(p.birth_date, p.id_birth_date)
+        ), '%Y%m%d') AS INT) - CAST(STRFTIME(agg.head_birth_date, '%Y%m%d') AS INT)
+      ) // 10000 < 12
+    )
+    OR (
+      p.status = '正常'
+      AND NOT p.school_status IN ('非在校生', '学龄前儿童', '')
+      AND p.education_level <> ''
+    )
+    OR (
+      p.status = '正常'
+      AND (
+        (
+          p.migrant_months > 0 AND p.migrant_status IN ('未务工', '')
+        )
+        OR (
+          NOT p.migrant_status IN ('未务工', '') AND COALESCE(p.migrant_months, 0) = 0
+        )
+      )
+    )
+  );
+
+SELECT
+  $run_id AS run_id,
+  'EDU-001' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT(
+    'status',
+    v22,
+    'age',
+    v0,
+    'school_status',
+    v20,
+    'home_schooled',
+    v7,
+    'health_exempt',
+    v6,
+    'education_age_min',
+    $education_age_min,
+    'education_age_max',
+    $education_age_max
+  ) AS values_json
+FROM jz_flags_person
+WHERE
+  f0 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'EDU-002' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'dropout_reason', v2, 'school_status', v20) AS values_json
+FROM jz_flags_person
+WHERE
+  f1 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'MED-001' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'insured_resident_medical', v15, 'insured_employee_medical', v14) AS values_json
+FROM jz_flags_person
+WHERE
+  f2 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'MED-002' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'insured_resident_medical', v15, 'insured_employee_medical', v14) AS values_json
+FROM jz_flags_person
+WHERE
+  f3 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'MED-003' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'insured_resident_medical', v15, 'insured_serious_illness', v16) AS values_json
+FROM jz_flags_person
+WHERE
+  f4 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-001' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'id_type', v12, 'id_valid', v13) AS values_json
+FROM jz_flags_person
+WHERE
+  f5 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-002' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'id_type', v12, 'id_birth_date', v8, 'sex', v21, 'id_sex', v11, 'birth_date', v1) AS values_json
+FROM jz_flags_person
+WHERE
+  f6 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-003' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'id_number', v9, 'id_number_count', v10) AS values_json
+FROM jz_flags_person
+WHERE
+  f7 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-006' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'relation', v19, 'sex', v21, 'head_sex', v5) AS values_json
+FROM jz_flags_person
+WHERE
+  f8 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-007' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'relation', v19, 'age', v0) AS values_json
+FROM jz_flags_person
+WHERE
+  f9 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-008' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'relation', v19, 'head_birth_date', v4, 'birth_date', v1) AS values_json
+FROM jz_flags_person
+WHERE
+  f10 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-010' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'school_status', v20, 'education_level', v3) AS values_json
+FROM jz_flags_person
+WHERE
+  f11 = 1
+UNION ALL
+SELECT
+  $run_id AS run_id,
+  'DQ-012' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  JSON_OBJECT('status', v22, 'migrant_months', v17, 'migrant_status', v18) AS values_json
+FROM jz_flags_person
+WHERE
+  f12 = 1;
+
+DROP TABLE jz_flags_person;
