@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -362,7 +363,8 @@ PHONE_FIELDS = frozenset({"phone", "cadre_phone"})
 def _labels(values: list[str], choices) -> str:
     """Join the translated labels of a multi-valued field's stored values (unknown values shown as stored)."""
     labels = dict(choices.choices)
-    return "、".join(str(labels.get(value, value)) for value in values)
+    separator = "、" if get_language().startswith("zh") else ", "  # the enumeration comma in Chinese
+    return separator.join(str(labels.get(value, value)) for value in values)
 
 
 def _field_value(user, household: Household, name: str):
@@ -421,6 +423,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         person.shown_id_number = masking.id_number_for(user, person.id_number)
         person.age_today = person.age_on(today)
         person.health_labels = _labels(person.health_list, HealthCondition)
+        person.is_current = person.status == PersonStatus.NORMAL
     # The household was reached through the access helper, so its own income rows are in scope.
     incomes = list(household.incomes.order_by("-year"))
     context = {
