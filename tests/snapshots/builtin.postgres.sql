@@ -643,7 +643,13 @@ SELECT
     THEN 1
     ELSE 0
   END AS f6,
-  CASE WHEN p.status = '正常' AND p.id_number <> '' AND ids.n > 1 THEN 1 ELSE 0 END AS f7,
+  CASE
+    WHEN p.status = '正常' AND p.id_number <> '' AND (
+      COALESCE(ids.n, 1)
+    ) > 1
+    THEN 1
+    ELSE 0
+  END AS f7,
   CASE
     WHEN p.status = '正常' AND p.relation = '配偶' AND p.sex = agg.head_sex
     THEN 1
@@ -712,7 +718,7 @@ SELECT
   p.home_schooled AS v7,
   p.id_birth_date AS v8,
   p.id_number AS v9,
-  ids.n AS v10,
+  COALESCE(ids.n, 1) AS v10,
   p.id_sex AS v11,
   p.id_type AS v12,
   p.id_valid AS v13,
@@ -813,7 +819,9 @@ WHERE
       )
     )
     OR (
-      p.status = '正常' AND p.id_number <> '' AND ids.n > 1
+      p.status = '正常' AND p.id_number <> '' AND (
+        COALESCE(ids.n, 1)
+      ) > 1
     )
     OR (
       p.status = '正常' AND p.relation = '配偶' AND p.sex = agg.head_sex

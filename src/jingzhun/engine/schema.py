@@ -110,7 +110,7 @@ PERSON_FIELDS: list[tuple[str, Type, str, str]] = [
     ("id_valid", Type.BOOL, "p.id_valid", "the ID number passes GB 11643 (format, date, check digit)"),
     ("id_birth_date", Type.DATE, "p.id_birth_date", "birth date encoded in the ID number"),
     ("id_sex", Type.TEXT, "p.id_sex", "sex encoded in the ID number"),
-    ("id_number_count", Type.NUMBER, "ids.n", "normal persons anywhere with this ID number"),
+    ("id_number_count", Type.NUMBER, "COALESCE(ids.n, 1)", "normal person records with this ID number (1: unique)"),
     ("sex", Type.TEXT, "p.sex", "性别 as recorded"),
     ("birth_date", Type.DATE, "COALESCE(p.birth_date, p.id_birth_date)", "出生日期 (recorded, else from ID)"),
     ("ethnicity", Type.TEXT, "p.ethnicity", "民族"),
