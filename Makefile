@@ -43,7 +43,7 @@ bench: install
 	$(BIN)/python bench/synth.py
 
 messages: install
-	cd src/jingzhun && ../../$(BIN)/jingzhun makemessages -l zh_Hans --no-obsolete && ../../$(BIN)/jingzhun compilemessages
+	cd src/jingzhun && JINGZHUN_ENV=development ../../$(BIN)/jingzhun makemessages -l zh_Hans --no-obsolete && JINGZHUN_ENV=development ../../$(BIN)/jingzhun compilemessages
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

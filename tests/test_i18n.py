@@ -68,7 +68,7 @@ def test_english_works_after_set_language(login, personas, registry):
 def test_the_household_page_shows_chinese_labels(login, personas, registry):
     client = login(personas.village_cadre)
     page = client.get(reverse("registry:household", args=[registry.household(VILLAGE_B).pk])).content.decode()
-    for word in ("户主", "配偶", "之子", "帮扶责任人", "人均纯收入", "长期慢性病、残疾", "脱贫不稳定户", "因病、残疾"):
+    for word in ("户主", "配偶", "之子", "帮扶责任人", "人均纯收入", "长期慢性病、残疾", "脱贫不稳定户", "因病、因残"):
         assert word in page, word
 
 
@@ -107,3 +107,10 @@ def test_the_catalogue_has_no_empty_or_fuzzy_entries_and_is_compiled():
         assert not re.search(r'^msgstr(\[0\])? ""$(?!\n")', entry, re.MULTILINE), entry
     mo = CATALOGUE / "django.mo"
     assert mo.exists() and mo.stat().st_size > 1000
+
+
+def test_a_browser_set_to_english_still_gets_chinese_until_english_is_chosen(client):
+    response = client.get("/login/", headers={"accept-language": "en"})
+    assert 'lang="zh-hans"' in response.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    assert 'lang="en"' in client.get("/login/", headers={"accept-language": "zh-hans"}).content.decode()

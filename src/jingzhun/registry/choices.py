@@ -7,6 +7,7 @@ zh_Hans catalogue, so the English UI shows English words.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RegionLevel(models.TextChoices):  # 行政区划级别
@@ -36,13 +37,13 @@ class MonitoringCategory(models.TextChoices):  # 监测对象类别
 
 class RiskType(models.TextChoices):  # 风险类型 (up to 5 per household)
     ILLNESS = "因病", _("illness")
-    DISABILITY = "因残", _("disability")
+    DISABILITY = "因残", pgettext_lazy("risk type", "disability")
     SCHOOLING = "因学", _("schooling costs")
     DISASTER = "因灾", _("disaster")
     ACCIDENT = "因意外事故", _("accident")
     BUSINESS_FAILURE = "因产业项目失败", _("failed business project")
     UNSTABLE_EMPLOYMENT = "因务工就业不稳", _("unstable employment")
-    LACK_OF_LABOUR = "缺劳动力", _("lack of labour")
+    LACK_OF_LABOUR = "缺劳动力", pgettext_lazy("risk type", "lack of labour")
     OTHER = "其他", _("other")
 
 
@@ -53,17 +54,17 @@ class RiskEliminationMethod(models.TextChoices):  # 风险消除方式
 
 class PovertyCause(models.TextChoices):  # 主要致贫原因
     ILLNESS = "因病", _("illness")
-    DISABILITY = "因残", _("disability")
+    DISABILITY = "因残", pgettext_lazy("poverty cause", "disability")
     SCHOOLING = "因学", _("schooling costs")
     DISASTER = "因灾", _("disaster")
     LACK_OF_LAND = "缺土地", _("lack of land")
     LACK_OF_WATER = "缺水", _("lack of water")
     LACK_OF_SKILLS = "缺技术", _("lack of skills")
-    LACK_OF_LABOUR = "缺劳力", _("lack of labour")
+    LACK_OF_LABOUR = "缺劳力", pgettext_lazy("poverty cause", "lack of labour")
     LACK_OF_CAPITAL = "缺资金", _("lack of capital")
     POOR_TRANSPORT = "交通条件落后", _("poor transport")
     LACK_OF_DRIVE = "自身发展动力不足", _("lack of own drive")
-    OTHER = "其它", _("other")
+    OTHER = "其它", pgettext_lazy("poverty cause", "other")
 
 
 class HousingGrade(models.TextChoices):  # 住房安全鉴定等级

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models.functions import Cast, NullIf, Round
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jingzhun.registry import idnumber, regions
 from jingzhun.registry.choices import (
@@ -56,7 +57,7 @@ class Region(models.Model):  # 行政区划
     """A node of the 5-level hierarchy, identified by its 12-digit statistical division code."""
 
     code = models.CharField(_("code"), max_length=12, primary_key=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("region", "name"), max_length=100)
     level = models.CharField(_("level"), max_length=8, choices=RegionLevel.choices)
     parent = models.ForeignKey(
         "self",
