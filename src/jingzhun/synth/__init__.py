@@ -38,7 +38,8 @@ class Options:
     defect_rate: float = DEFAULT_RATE
     rates: dict[str, float] = field(default_factory=dict)
     standard: Standard | None = None  # default: the national default for ``year``
-    # Births are never later than this (ID numbers dated in the future are invalid); default: the reference date.
+    # Births are never later than this: default the reference date, or today if that is earlier (an ID number
+    # dated in the future is invalid). Only a reference date in the future makes the output depend on the day.
     latest_birth: dt.date | None = None
 
     def rate_of(self, rule: str) -> float:
@@ -88,7 +89,7 @@ def generate(options: Options, progress=None) -> County:
     check_options(options)
     step = progress or (lambda description: None)
     standard = options.standard or Standard.default(options.year)
-    latest_birth = options.latest_birth or standard.reference_date
+    latest_birth = options.latest_birth or min(standard.reference_date, dt.date.today())
     rng = random.Random(options.seed)
     county_code = options.county
     regions, villages = build_regions(rng, county_code)

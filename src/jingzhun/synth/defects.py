@@ -227,9 +227,8 @@ class Planter:
         household = self.households[index]
         head = self.one_head(household)
         spouse = household.members[self.free_members(index, ("配偶",))[0]]
-        self.people.used_ids.discard(spouse.id_number)
         spouse.sex = head.sex
-        spouse.id_number = self.people.id_number(spouse.birth_date, spouse.sex)
+        self.people.assign_id(spouse)
         self.mark_identity(index, household, spouse)
 
     def young_head(self, index: int, _member: int) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
+import itertools
 import random
 
 from jingzhun.registry import idnumber
@@ -33,14 +36,15 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _weighted(rng: random.Random, pairs) -> str:
-    total = sum(weight for _, weight in pairs)
-    pick = rng.random() * total
-    for value, weight in pairs:
-        pick -= weight
-        if pick < 0:
-            return value
-    return pairs[-1][0]
+@functools.cache
+def _cumulative(pairs) -> tuple[tuple, tuple[float, ...]]:
+    return tuple(value for value, _ in pairs), tuple(itertools.accumulate(weight for _, weight in pairs))
+
+
+def _weighted(rng: random.Random, pairs):
+    """Draw a value from ``pairs`` of (value, weight); the pairs must be a tuple (the tables are cached)."""
+    values, cumulative = _cumulative(pairs)
+    return values[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
 class PersonMaker:
@@ -62,8 +66,14 @@ class PersonMaker:
         span = (latest - earliest).days
         return earliest + dt.timedelta(days=int(self.rng.random() * (span + 1))) if span > 0 else latest
 
-    def id_number(self, birth_date: dt.date, sex: str) -> str:
-        """Return a new valid ID number for the birth date and sex, unique in the county."""
+    def assign_id(self, person: Person) -> None:
+        """Give ``person`` a new valid ID number for its birth date and sex, unique in the county.
+
+        What idnumber.parse would say about it is known by construction and kept on the person (parsing a
+        million numbers again would double the generator's time); the tests parse them all to make sure.
+        """
+        self.used_ids.discard(person.id_number)
+        birth_date, sex = person.birth_date, person.sex
         prefix = id_prefix_for(self.county_code, birth_date.year)
         rng = self.rng
         while True:
@@ -71,28 +81,29 @@ class PersonMaker:
             number = idnumber.make(prefix, birth_date, sequence)
             if number not in self.used_ids:
                 self.used_ids.add(number)
-                return number
+                person.id_number = number
+                person.id_info = idnumber.IdInfo(number, True, None, birth_date, sex)
+                return
 
     def person(self, relation: str, sex: str, age: int, surname: str | None = None, ethnicity: str = "汉族"):
         """Return a normal person of ``age`` with a consistent ID and the age-dependent fields filled."""
-        birth = self.birth_date(age)
         person = Person(
             name=self.names.full_name(sex, surname),
-            id_number=self.id_number(birth, sex),
+            id_number="",
             sex=sex,
-            birth_date=birth,
+            birth_date=self.birth_date(age),
             relation=relation,
             ethnicity=ethnicity,
         )
+        self.assign_id(person)
         self.fill_age_dependent(person)
         return person
 
     def rebirth(self, person: Person, age: int, sex: str | None = None) -> None:
         """Give ``person`` a new age (and sex), a matching new ID, and clean age-dependent fields."""
-        self.used_ids.discard(person.id_number)
         person.sex = sex or person.sex
         person.birth_date = self.birth_date(age)
-        person.id_number = self.id_number(person.birth_date, person.sex)
+        self.assign_id(person)
         self.fill_age_dependent(person)
 
     def age(self, person: Person) -> int:
