@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-PERSONS_PER_HOUSEHOLD = 3.0  # the generator's mean household size, near enough to size the runs
+PERSONS_PER_HOUSEHOLD = 2.95  # the generator's mean household size, near enough to size the runs
 
 
 def _env(workdir: Path) -> dict[str, str]:

@@ -76,6 +76,22 @@ def test_the_clean_households_do_not_change_with_the_defect_rate(tmp_path):
     assert low.households[0].members[0].id_number in {p.id_number for p in high.households[0].members}
 
 
+def test_the_xlsx_holds_the_same_cells_as_the_csv_with_numbers_as_numbers(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    county = generate(Options(households=40, seed=2))
+    writers.write_xlsx(county.households, tmp_path / "r.xlsx")
+    sheet = CalamineWorkbook.from_path(str(tmp_path / "r.xlsx")).get_sheet_by_index(0).to_python()
+    expected = list(writers.text_rows(county.households))
+    assert len(sheet) == len(expected)
+    for got, want in zip(sheet, expected, strict=True):
+        for cell, text in zip(got, want, strict=True):
+            if isinstance(cell, int | float):
+                assert cell == pytest.approx(float(text))
+            else:
+                assert cell == text
+
+
 def test_the_csv_has_a_bom_and_the_template_header(tmp_path):
     path = tmp_path / "r.csv"
     call_command("synth", households=10, seed=1, out=str(path), stdout=_Sink())
@@ -261,6 +277,16 @@ def test_the_database_rows_carry_the_id_fields_and_the_derived_income(tmp_path):
         normal = record.household.members.filter(status="正常").count()
         assert record.household_size == normal
         assert record.per_capita_net_income == pytest.approx(float(record.net_income) / normal, abs=0.01)
+
+
+@pytest.mark.django_db
+def test_rows_added_after_a_synthetic_county_get_fresh_ids(tmp_path):
+    from jingzhun.registry.models import Household, Region
+
+    call_command("synth", households=5, seed=1, truth=str(tmp_path / "t.csv"), stdout=_Sink())
+    village = Region.objects.filter(level="village").first()
+    added = Household.objects.create(number="X-1", village=village, household_type="一般农户")
+    assert added.pk > max(Household.objects.exclude(pk=added.pk).values_list("pk", flat=True))
 
 
 @pytest.mark.django_db

@@ -109,7 +109,7 @@ def generate(options: Options, progress=None) -> County:
     truth = evaluate(households, standard, frozenset(region.code for region in villages))
     missing = _planted_not_found(households, planted, truth)
     if missing:
-        raise AssertionError(f"planted defects that do not fire: {missing[:5]}")
+        raise RuntimeError(f"planted defects that do not fire (a generator bug): {missing[:5]}")
     return County(options, standard, regions, households, {rule: len(planted[rule]) for rule in RULE_IDS}, truth)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from stdnum.cn import ric
 
+from jingzhun.registry import idnumber
 from jingzhun.synth.generate import set_per_capita
 from jingzhun.synth.people import FEMALE, MALE, PersonMaker
 from jingzhun.synth.records import Household, Person
@@ -41,7 +42,7 @@ class Planter:
 
     # Machinery ----------------------------------------------------------------------------------------------
     def run(self, rates: dict[str, float]) -> dict[str, list[Unit]]:
-        """Plant every kind at its rate, in the order of ORDER; return the units planted per rule."""
+        """Plant every kind at its rate, in the order of kinds(); return the units planted per rule."""
         for rule, group, eligible, plant in self.kinds():
             rate = rates[rule]
             units = [unit for unit in eligible() if unit not in self.touched.get(group, ())]
@@ -434,13 +435,14 @@ class Planter:
         if person.relation not in ("户主", "配偶") and rng.random() < 0.5:
             person.sex = FEMALE if person.sex == MALE else MALE
             return
-        # Another day of the same year: the age on the reference date (31 December) stays the same.
+        # Another day of the same birth year, giving the same age on the reference date.
         born = person.birth_date
         first = dt.date(born.year, 1, 1)
         days = (dt.date(born.year, 12, 31) - first).days
+        reference = self.standard.reference_date
         while True:
             day = first + dt.timedelta(days=int(rng.random() * (days + 1)))
-            if day != born and self.people.age(_with_birth(person, day)) == self.age(person):
+            if day != born and idnumber.age_on(day, reference) == idnumber.age_on(born, reference):
                 break
         person.birth_date = day
 
@@ -472,10 +474,6 @@ class Planter:
     def stated_differs(self, index: int, _member: int) -> None:
         offset = 5000 + int(self.rng.random() * 200_000)
         self.households[index].stated_offset = offset if self.rng.random() < 0.5 else -offset
-
-
-def _with_birth(person: Person, day: dt.date) -> Person:
-    return Person(name=person.name, id_number="", sex=person.sex, birth_date=day, relation=person.relation)
 
 
 def finalize(households: list[Household]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from jingzhun.synth.people import FEMALE, MALE, PersonMaker, _weighted
+from jingzhun.synth.people import FEMALE, MALE, PersonMaker, weighted
 from jingzhun.synth.places import TOWN_KINDS, ancestor_names, place_names
 from jingzhun.synth.records import Household, Person, Region
 from jingzhun.synth.standard import Standard
@@ -118,16 +118,16 @@ class Generator:
             household_type="脱贫户" if exited else "一般农户",
             income_year=standard.year,
         )
-        kind = _weighted(rng, _KINDS)
+        kind = weighted(rng, _KINDS)
         household.members = members = self.members(kind)
         working = any(person.labour_capacity in _WORKING for person in members if person.status == "正常")
         if exited:
             single_elderly = kind == "elderly_single"
-            household.poverty_attribute = _weighted(
+            household.poverty_attribute = weighted(
                 rng, (("一般", 70), ("低保", 22), ("特困供养", 8 if single_elderly or not working else 0))
             )
             household.exit_year = 2014 + int(rng.random() * (min(standard.year, 2020) - 2013))
-            household.main_cause = _weighted(rng, _CAUSES)
+            household.main_cause = weighted(rng, _CAUSES)
         if rng.random() < (0.08 if exited else 0.035):
             household.monitoring_category = (
                 "脱贫不稳定户" if exited else "边缘易致贫户" if rng.random() < 0.7 else "突发严重困难户"
@@ -157,7 +157,7 @@ class Generator:
             household.housing_grade, household.safe_housing_measure = "未鉴定", ""
         elif roll < 0.09:
             household.housing_grade = "C" if rng.random() < 0.7 else "D"
-            household.safe_housing_measure = _weighted(
+            household.safe_housing_measure = weighted(
                 rng, (("危房改造", 60), ("易地扶贫搬迁", 25), ("其他安全住房", 15))
             )
         else:
@@ -194,7 +194,7 @@ class Generator:
         rng = self.rng
         make = self.people.person
         randint = rng.randint
-        ethnicity = _weighted(rng, (("汉族", 93), ("彝族", 5), ("藏族", 1), ("其他", 1)))
+        ethnicity = weighted(rng, (("汉族", 93), ("彝族", 5), ("藏族", 1), ("其他", 1)))
         surname = self.names.surname()
 
         def head(sex: str, low: int, high: int) -> Person:
@@ -254,7 +254,7 @@ class Generator:
                     people.append(spouse(first))
             else:
                 people.append(first := head(FEMALE if rng.random() < 0.6 else MALE, 28, 55))
-            children = _weighted(rng, ((1, 35), (2, 45), (3, 20))) if kind == "nuclear" else 1 + (rng.random() < 0.4)
+            children = weighted(rng, ((1, 35), (2, 45), (3, 20))) if kind == "nuclear" else 1 + (rng.random() < 0.4)
             for _ in range(children):
                 son_or_daughter = child(self.people.age(first), 21, 38)
                 if son_or_daughter is not None:

@@ -41,7 +41,7 @@ def _cumulative(pairs) -> tuple[tuple, tuple[float, ...]]:
     return tuple(value for value, _ in pairs), tuple(itertools.accumulate(weight for _, weight in pairs))
 
 
-def _weighted(rng: random.Random, pairs):
+def weighted(rng: random.Random, pairs):
     """Draw a value from ``pairs`` of (value, weight); the pairs must be a tuple (the tables are cached)."""
     values, cumulative = _cumulative(pairs)
     return values[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
@@ -159,7 +159,7 @@ class PersonMaker:
             and not student
             and person.labour_capacity in ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力")
         ):
-            person.migrant_status = _weighted(
+            person.migrant_status = weighted(
                 rng, (("省外务工", 28), ("县外省内务工", 14), ("县内务工", 16), ("未务工", 42))
             )
             if person.migrant_status == "未务工":
@@ -188,9 +188,9 @@ class PersonMaker:
                 return "普通高中" if roll < 0.66 else "中职"
             return "中职" if roll < 0.88 else "非在校生"
         if school_age <= 21:
-            return _weighted(rng, (("高职高专", 20), ("本科", 15), ("技师学院", 3), ("非在校生", 62)))
+            return weighted(rng, (("高职高专", 20), ("本科", 15), ("技师学院", 3), ("非在校生", 62)))
         if school_age <= 24:
-            return _weighted(rng, (("本科", 4), ("硕士研究生及以上", 2), ("非在校生", 94)))
+            return weighted(rng, (("本科", 4), ("硕士研究生及以上", 2), ("非在校生", 94)))
         return "非在校生"
 
     def _education(self, birth_year: int, age: int) -> str:
@@ -200,7 +200,7 @@ class PersonMaker:
         for first, levels in _EDUCATION_BY_COHORT:
             if birth_year >= first:
                 table = levels
-        return _weighted(self.rng, table)
+        return weighted(self.rng, table)
 
     def _labour(self, age: int, student: bool, impaired: bool) -> str:
         rng = self.rng
@@ -209,9 +209,9 @@ class PersonMaker:
         if age < 60:
             if impaired:
                 return "丧失劳动力" if rng.random() < 0.5 else "弱劳动力或半劳动力"
-            return _weighted(rng, (("普通劳动力", 70), ("技能劳动力", 20), ("弱劳动力或半劳动力", 10)))
+            return weighted(rng, (("普通劳动力", 70), ("技能劳动力", 20), ("弱劳动力或半劳动力", 10)))
         if age < 70:
             if impaired:
                 return "丧失劳动力"
-            return _weighted(rng, (("弱劳动力或半劳动力", 60), ("普通劳动力", 30), ("丧失劳动力", 10)))
-        return _weighted(rng, (("无劳动力", 50), ("丧失劳动力", 30), ("弱劳动力或半劳动力", 20)))
+            return weighted(rng, (("弱劳动力或半劳动力", 60), ("普通劳动力", 30), ("丧失劳动力", 10)))
+        return weighted(rng, (("无劳动力", 50), ("丧失劳动力", 30), ("弱劳动力或半劳动力", 20)))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from jingzhun.registry import idnumber
+
 
 @dataclass(slots=True)
 class Region:
@@ -51,7 +53,7 @@ class Person:
     tekun: bool | None = False
     medical_assistance: bool | None = False
     # What idnumber.parse says about id_number, filled once by the truth evaluation and reused by the writers.
-    id_info: object = field(default=None, repr=False)
+    id_info: idnumber.IdInfo | None = field(default=None, repr=False)
 
 
 @dataclass(slots=True, eq=False)

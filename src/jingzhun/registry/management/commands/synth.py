@@ -52,15 +52,19 @@ class Command(BaseCommand):
             county = synth.generate(synth_options, progress=lambda step: progress.update(task, description=step))
             progress.update(task, total=1, completed=1)
             write = progress.add_task(_("Writing"), total=county.person_count)
+
+            def advance(done: int) -> None:
+                progress.update(write, completed=done)
+
             if out is None:
                 try:
-                    writers.write_database(county, progress=lambda done: progress.update(write, completed=done))
+                    writers.write_database(county, progress=advance)
                 except ValueError as exc:
                     raise CommandError(str(exc)) from exc
             elif out.suffix.lower() == ".xlsx":
-                writers.write_xlsx(county.households, out)
+                writers.write_xlsx(county.households, out, advance)
             else:
-                writers.write_csv(county.households, out)
+                writers.write_csv(county.households, out, advance)
             progress.update(write, completed=county.person_count)
         writers.write_truth(county.truth, truth_path)
         self._summary(console, county, out, truth_path, time.monotonic() - started)
