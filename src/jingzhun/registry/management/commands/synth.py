@@ -18,7 +18,7 @@ from jingzhun.registry import regions
 from jingzhun.synth import places, writers
 from jingzhun.synth.standard import RULE_IDS, Standard
 
-_RULE_RATE = re.compile(r"^([A-Z]{2,3}-\d{3})=(.+)$")
+_RULE_RATE = re.compile(r"^([A-Za-z]{2,3}-\d{3})=(.+)$")
 
 
 def _rate(text: str) -> float:
@@ -84,7 +84,7 @@ class Command(BaseCommand):
             match = _RULE_RATE.match(item.strip())
             if not match:
                 raise CommandError(_("--defect takes RULE=RATE, such as DQ-001=0.05, not %(value)r.") % {"value": item})
-            rule, value = match.groups()
+            rule, value = match.group(1).upper(), match.group(2)
             if rule not in RULE_IDS:
                 raise CommandError(
                     _("Unknown rule id %(rule)s. Known: %(known)s.") % {"rule": rule, "known": ", ".join(RULE_IDS)}
