@@ -199,6 +199,13 @@ def test_every_kind_is_planted_and_found_at_the_default_rate_on_a_few_hundred_ho
     assert set(county.truth_counts()) == set(RULE_IDS)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_every_kind_is_planted_even_in_a_county_of_eighty_households(tmp_path, seed):
+    county = generate(Options(households=80, seed=seed))
+    assert all(county.planted[rule] >= 1 for rule in RULE_IDS), county.planted
+    assert _oracle(county, tmp_path) == set(county.truth)
+
+
 def test_one_rule_can_be_planted_alone():
     county = generate(Options(households=SMALL, seed=4, defect_rate=0, rates={"WAT-003": 0.1}))
     assert county.planted["WAT-003"] == 30

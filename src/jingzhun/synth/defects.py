@@ -43,6 +43,8 @@ class Planter:
     # Machinery ----------------------------------------------------------------------------------------------
     def run(self, rates: dict[str, float]) -> dict[str, list[Unit]]:
         """Plant every kind at its rate, in the order of kinds(); return the units planted per rule."""
+        if any(rates[rule] > 0 for rule in ("INC-003", "MON-001", "MON-002", "MON-003")):
+            self.ensure_an_eliminated_household()
         for rule, group, eligible, plant in self.kinds():
             rate = rates[rule]
             units = [unit for unit in eligible() if unit not in self.touched.get(group, ())]
@@ -55,6 +57,30 @@ class Planter:
                 plant(*unit)
             self.planted[rule] = chosen
         return self.planted
+
+    def ensure_an_eliminated_household(self) -> None:
+        """Make one clean household monitored and risk-eliminated if there is none (a small county may have none).
+
+        Without one, INC-003 and MON-001..003 could not be planted even once. The household stays clean: it has
+        someone able to work, a risk type, an appraised house and an income above the monitoring line.
+        """
+        if any(household.risk_eliminated is True for household in self.households):
+            return
+        candidates = [
+            household
+            for household in self.households
+            if not household.monitoring_category
+            and any(person.status == NORMAL and person.labour_capacity in WORKING for person in household.members)
+        ]
+        if not candidates:
+            return
+        household = candidates[int(self.rng.random() * len(candidates))]
+        household.monitoring_category = "脱贫不稳定户" if household.household_type == "脱贫户" else "边缘易致贫户"
+        household.risk_types = "因病"
+        household.risk_eliminated = True
+        household.risk_elimination_method = "帮扶消除"
+        if household.housing_grade in ("未鉴定", ""):
+            household.housing_grade, household.safe_housing_measure = "A", "原住房安全"
 
     def touch(self, group: str, unit: Unit) -> None:
         self.touched.setdefault(group, set()).add(unit)
