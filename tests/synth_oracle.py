@@ -66,6 +66,11 @@ def findings(rows: list[dict[str, str]], params: dict, village_codes: set[str]) 
             info = idnumber.parse(m["证件号码"])
             return _age(info.birth_date, ref) if info.birth_date else None
 
+        def born_of(m):
+            if m["出生日期"]:
+                return dt.date.fromisoformat(m["出生日期"])
+            return idnumber.parse(m["证件号码"]).birth_date
+
         heads = [m for m in normal if m["与户主关系"] == "户主"]
         failing_member = False
         for m in normal:
@@ -119,14 +124,17 @@ def findings(rows: list[dict[str, str]], params: dict, village_codes: set[str]) 
             out.add(("DQ-005", number, ""))
         if len(heads) == 1:
             head = heads[0]
-            head_age = age_of(head)
             for m in normal:
                 if m["与户主关系"] == "配偶" and head["性别"] and m["性别"] == head["性别"]:
                     out.add(("DQ-006", number, m["证件号码"]))
-                if m["与户主关系"] in ("之子", "之女") and head_age is not None:
-                    child_age = age_of(m)
-                    if child_age is not None and head_age - child_age < 12:
-                        out.add(("DQ-008", number, m["证件号码"]))
+                # The head's age on the child's birthday: less than 12 whole years apart.
+                if (
+                    m["与户主关系"] in ("之子", "之女")
+                    and born_of(head)
+                    and born_of(m)
+                    and idnumber.age_on(born_of(head), born_of(m)) < 12
+                ):
+                    out.add(("DQ-008", number, m["证件号码"]))
 
         exited = h["户类型"] == "脱贫户"
         monitored = h["监测对象类别"] != ""

@@ -47,6 +47,8 @@ def test_the_demo_database_holds_the_synthetic_county_and_users(demo_dir):
     users = dict(db.execute("SELECT username, region_id FROM accounts_user").fetchall())
     assert users["admin"] is None
     assert users["village"].startswith(users["town"][:9]) and users["town"].startswith(users["county"][:6])
+    levels = dict(db.execute("SELECT code, level FROM registry_region").fetchall())
+    assert [levels[users[name]] for name in ("county", "town", "village")] == ["county", "town", "village"]
 
 
 def test_the_demo_refuses_to_replace_a_database_it_does_not_own(tmp_path):

@@ -133,6 +133,7 @@ LEFT JOIN (
   SELECT
     p.household_id AS household_id,
     SUM(CASE WHEN p.status = '正常' THEN 1 ELSE 0 END) AS normal_members,
+    SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS head_count,
     MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.sex END) AS head_sex,
     MIN(
       CASE
@@ -651,7 +652,10 @@ SELECT
     ELSE 0
   END AS f7,
   CASE
-    WHEN p.status = '正常' AND p.relation = '配偶' AND p.sex = agg.head_sex
+    WHEN p.status = '正常'
+    AND p.relation = '配偶'
+    AND agg.head_count = 1
+    AND p.sex = agg.head_sex
     THEN 1
     ELSE 0
   END AS f8,
@@ -672,6 +676,7 @@ SELECT
   CASE
     WHEN p.status = '正常'
     AND p.relation IN ('之子', '之女')
+    AND agg.head_count = 1
     AND DIV(
       (
         CAST(TO_CHAR((
@@ -713,24 +718,25 @@ SELECT
   p.dropout_reason AS v2,
   p.education_level AS v3,
   agg.head_birth_date AS v4,
-  agg.head_sex AS v5,
-  p.health_exempt AS v6,
-  p.home_schooled AS v7,
-  p.id_birth_date AS v8,
-  p.id_number AS v9,
-  COALESCE(ids.n, 1) AS v10,
-  p.id_sex AS v11,
-  p.id_type AS v12,
-  p.id_valid AS v13,
-  p.insured_employee_medical AS v14,
-  p.insured_resident_medical AS v15,
-  p.insured_serious_illness AS v16,
-  p.migrant_months AS v17,
-  p.migrant_status AS v18,
-  p.relation AS v19,
-  p.school_status AS v20,
-  p.sex AS v21,
-  p.status AS v22
+  agg.head_count AS v5,
+  agg.head_sex AS v6,
+  p.health_exempt AS v7,
+  p.home_schooled AS v8,
+  p.id_birth_date AS v9,
+  p.id_number AS v10,
+  COALESCE(ids.n, 1) AS v11,
+  p.id_sex AS v12,
+  p.id_type AS v13,
+  p.id_valid AS v14,
+  p.insured_employee_medical AS v15,
+  p.insured_resident_medical AS v16,
+  p.insured_serious_illness AS v17,
+  p.migrant_months AS v18,
+  p.migrant_status AS v19,
+  p.relation AS v20,
+  p.school_status AS v21,
+  p.sex AS v22,
+  p.status AS v23
 FROM registry_person AS p
 JOIN registry_household AS h
   ON h.id = p.household_id
@@ -738,6 +744,7 @@ LEFT JOIN (
   SELECT
     p.household_id AS household_id,
     SUM(CASE WHEN p.status = '正常' THEN 1 ELSE 0 END) AS normal_members,
+    SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS head_count,
     MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.sex END) AS head_sex,
     MIN(
       CASE
@@ -824,7 +831,10 @@ WHERE
       ) > 1
     )
     OR (
-      p.status = '正常' AND p.relation = '配偶' AND p.sex = agg.head_sex
+      p.status = '正常'
+      AND p.relation = '配偶'
+      AND agg.head_count = 1
+      AND p.sex = agg.head_sex
     )
     OR (
       p.status = '正常'
@@ -841,6 +851,7 @@ WHERE
     OR (
       p.status = '正常'
       AND p.relation IN ('之子', '之女')
+      AND agg.head_count = 1
       AND DIV(
         (
           CAST(TO_CHAR((
@@ -876,15 +887,15 @@ SELECT
   region_code,
   CAST(JSON_BUILD_OBJECT(
     'status',
-    v22,
+    v23,
     'age',
     v0,
     'school_status',
-    v20,
+    v21,
     'home_schooled',
-    v7,
+    v8,
     'health_exempt',
-    v6,
+    v7,
     'education_age_min',
     %(education_age_min)s,
     'education_age_max',
@@ -900,7 +911,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'dropout_reason', v2, 'school_status', v20) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'dropout_reason', v2, 'school_status', v21) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f1 = 1
@@ -911,7 +922,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'insured_resident_medical', v15, 'insured_employee_medical', v14) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f2 = 1
@@ -922,7 +933,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'insured_resident_medical', v15, 'insured_employee_medical', v14) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f3 = 1
@@ -933,7 +944,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'insured_resident_medical', v15, 'insured_serious_illness', v16) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_serious_illness', v17) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f4 = 1
@@ -944,7 +955,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'id_type', v12, 'id_valid', v13) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'id_type', v13, 'id_valid', v14) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f5 = 1
@@ -955,7 +966,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'id_type', v12, 'id_birth_date', v8, 'sex', v21, 'id_sex', v11, 'birth_date', v1) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'id_type', v13, 'id_birth_date', v9, 'sex', v22, 'id_sex', v12, 'birth_date', v1) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f6 = 1
@@ -966,7 +977,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'id_number', v9, 'id_number_count', v10) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'id_number', v10, 'id_number_count', v11) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f7 = 1
@@ -977,7 +988,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'relation', v19, 'sex', v21, 'head_sex', v5) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'sex', v22, 'head_sex', v6) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f8 = 1
@@ -988,7 +999,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'relation', v19, 'age', v0) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'relation', v20, 'age', v0) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f9 = 1
@@ -999,7 +1010,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'relation', v19, 'head_birth_date', v4, 'birth_date', v1) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'head_birth_date', v4, 'birth_date', v1) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f10 = 1
@@ -1010,7 +1021,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'school_status', v20, 'education_level', v3) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'school_status', v21, 'education_level', v3) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f11 = 1
@@ -1021,7 +1032,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v22, 'migrant_months', v17, 'migrant_status', v18) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'migrant_months', v18, 'migrant_status', v19) AS TEXT) AS values_json
 FROM jz_flags_person
 WHERE
   f12 = 1;

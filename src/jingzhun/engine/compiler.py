@@ -59,6 +59,7 @@ DERIVED = {
 # Per-household aggregates every plan may use (computed in the same GROUP BY as count_members).
 BASE_AGGREGATES = {
     "normal_members": "SUM(CASE WHEN p.status = '正常' THEN 1 ELSE 0 END)",
+    "head_count": "SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END)",
     "head_sex": "MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.sex END)",
     "head_birth_date": (
         "MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN COALESCE(p.birth_date, p.id_birth_date) END)"

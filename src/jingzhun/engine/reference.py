@@ -82,6 +82,7 @@ def _household_env(h: dict, members: list[dict], income: dict | None, region_lev
         "household_size": h["household_size"], "phone": h["phone"], "cadre_name": h["cadre_name"],
         "income_recorded": income is not None,
         "normal_members": len(normal) if members else None,
+        "head_count": len(heads) if members else None,
         "head_sex": min((m["sex"] for m in heads), default=None),
         "head_birth_date": min((_birth(m) for m in heads if _birth(m) is not None), default=None),
     }  # fmt: skip

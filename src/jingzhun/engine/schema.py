@@ -99,6 +99,7 @@ HOUSEHOLD_FIELDS: list[tuple[str, Type, str, str]] = [
     ("stated_per_capita", Type.NUMBER, "i.stated_per_capita", "人均纯收入 as stated in the imported file"),
     ("per_capita_income", Type.NUMBER, "i.per_capita_net_income", "人均纯收入, derived from the components"),
     ("normal_members", Type.NUMBER, "agg.normal_members", "number of members with status 正常"),
+    ("head_count", Type.NUMBER, "agg.head_count", "number of normal members related as 户主"),
     ("head_sex", Type.TEXT, "agg.head_sex", "sex of the (first) normal head"),
     ("head_birth_date", Type.DATE, "agg.head_birth_date", "birth date of the (first) normal head"),
 ]

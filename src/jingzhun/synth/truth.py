@@ -22,6 +22,15 @@ RESIDENT_ID = "居民身份证"
 Finding = tuple[str, str, str]  # (rule id, household number, ID number or "")
 
 
+def years_between(earlier, later) -> int:
+    """Whole years from ``earlier`` to ``later`` on the calendar, truncated toward zero."""
+
+    def as_int(day):
+        return day.year * 10000 + day.month * 100 + day.day
+
+    return int((as_int(later) - as_int(earlier)) / 10000)
+
+
 def id_info(person: Person) -> idnumber.IdInfo:
     """Return (and keep on the person) what idnumber.parse says about the person's ID number."""
     info = person.id_info
@@ -42,12 +51,13 @@ def evaluate(households: list[Household], standard: Standard, village_codes: fro
         normal = [person for person in household.members if person.status == NORMAL]
         heads = [person for person in normal if person.relation == "户主"]
         head = heads[0] if len(heads) == 1 else None
-        ages = {}
+        ages, births = {}, {}
         edu_or_med_fails = False
         for person in normal:
             pid = person.id_number
             info = id_info(person) if person.id_type == RESIDENT_ID and pid else None
             born = person.birth_date or (info.birth_date if info else None)
+            births[id(person)] = born
             age = ages[id(person)] = idnumber.age_on(born, ref) if born else None
             school = person.school_status
             student = school not in NOT_STUDENT
@@ -96,14 +106,18 @@ def evaluate(households: list[Household], standard: Standard, village_codes: fro
         if sum(1 for person in normal if person.relation == "配偶") > 1:
             add(("DQ-005", number, ""))
         if head is not None:
-            head_age = ages[id(head)]
             for person in normal:
                 if person.relation == "配偶" and head.sex and person.sex == head.sex:
                     add(("DQ-006", number, person.id_number))
-                if person.relation in ("之子", "之女") and head_age is not None:
-                    child_age = ages[id(person)]
-                    if child_age is not None and head_age - child_age < 12:
-                        add(("DQ-008", number, person.id_number))
+                head_born, child_born = births[id(head)], births[id(person)]
+                # Birth dates less than 12 whole years apart (the engine's years_between, truncated).
+                if (
+                    person.relation in ("之子", "之女")
+                    and head_born is not None
+                    and child_born is not None
+                    and years_between(head_born, child_born) < 12
+                ):
+                    add(("DQ-008", number, person.id_number))
         # The standard, household by household.
         items_fail = edu_or_med_fails
         if household.housing_grade in ("C", "D") and household.safe_housing_measure in ("无", ""):

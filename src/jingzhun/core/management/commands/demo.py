@@ -55,7 +55,12 @@ class Command(BaseCommand):
             raise CommandError("The synthetic county was not created.")
         town = Region.objects.subtree(county.code).filter(level="town").order_by("code").first()
         # The village cadre gets a village that has households, so their pages show something.
-        village_code = Household.objects.in_region(town.code).order_by("village").values_list("village", flat=True)[0]
+        village_code = (
+            Household.objects.in_region(town.code)
+            .filter(village__level="village")  # not a household misplaced on the town itself (DQ-009)
+            .order_by("village")
+            .values_list("village", flat=True)[0]
+        )
         village = Region.objects.get(code=village_code)
         people = [
             ("admin", Function.ADMINISTRATOR, None, "系统管理员"),
