@@ -49,7 +49,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # that both start as readers; the timeout (seconds) makes a writer wait instead of failing at once.
     _db["CONN_MAX_AGE"] = 0
     _db["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        # A 128 MB page cache and in-memory temporary tables: checks and imports over a county's registry.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY;"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("JINGZHUN_SQLITE_TIMEOUT", 20),
     }
@@ -72,6 +76,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",  # the database task backend: its result table and the db_worker command
     "jingzhun.core",
     "jingzhun.accounts",
     "jingzhun.registry",
@@ -163,6 +169,16 @@ SESSION_SAVE_EVERY_REQUEST = True  # expiry counts from the last request (inacti
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 X_FRAME_OPTIONS = "DENY"
+
+# Background tasks (check runs): queued in the database and run by `jingzhun db_worker`, which `jingzhun serve`
+# starts beside the web server. The test suite runs every task at once, in the process that enqueues it.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend" if ENV == "test" else "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
 
 # Household list pages.
 REGISTRY_PAGE_SIZE = env_int("JINGZHUN_PAGE_SIZE", 50)

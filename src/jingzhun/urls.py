@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
     path("registry/", include("jingzhun.registry.urls")),
+    path("checks/", include("jingzhun.standards.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,8 +18,10 @@ class Function(models.TextChoices):  # 职能
 
 #: What each function may do. Personal data (full ID and phone numbers) is shown only with "view_personal_data".
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Function.ADMINISTRATOR: frozenset({"view_registry", "view_personal_data", "edit_registry", "manage_users"}),
-    Function.DATA_OFFICER: frozenset({"view_registry", "view_personal_data", "edit_registry"}),
+    Function.ADMINISTRATOR: frozenset(
+        {"view_registry", "view_personal_data", "edit_registry", "manage_users", "run_checks"}
+    ),
+    Function.DATA_OFFICER: frozenset({"view_registry", "view_personal_data", "edit_registry", "run_checks"}),
     Function.CHECKER: frozenset({"view_registry"}),
     Function.VIEWER: frozenset({"view_registry"}),
 }

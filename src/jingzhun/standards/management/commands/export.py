@@ -1,0 +1,74 @@
+"""``jingzhun export WHAT …``: write data out of jingzhun for the data office (unmasked: this is the office's copy).
+
+Each kind of export is a subcommand with its own arguments: ``findings`` now; ``registry`` and ``snapshot`` are
+meant to join it by adding an entry to SUBCOMMANDS (a function that adds arguments, a function that runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+
+from jingzhun.standards.exports import FORMATS, write_findings
+from jingzhun.standards.models import CheckRun, Finding
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    help: str
+    add_arguments: Callable
+    handle: Callable  # (command, options) -> None
+
+
+# --- findings ----------------------------------------------------------------------------------------------------
+
+
+def _findings_arguments(parser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default=None, help="csv or xlsx (default: from --out)")
+    parser.add_argument("--out", required=True, metavar="FILE", help="file to write")
+    parser.add_argument("--run", type=int, metavar="ID", help="check run id (default: the latest finished run)")
+
+
+def _export_findings(command: BaseCommand, options: dict) -> None:
+    out = Path(options["out"])
+    fmt = options["format"] or out.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise CommandError(f"say --format csv or --format xlsx (cannot tell from {out.name!r})")
+    finished = CheckRun.objects.filter(status=CheckRun.Status.DONE)
+    if options["run"]:
+        run = finished.filter(pk=options["run"]).first()
+        if run is None:
+            raise CommandError(f"no finished check run #{options['run']}")
+    else:
+        run = finished.order_by("-finished_at", "-id").first()
+        if run is None:
+            raise CommandError("no finished check run yet: run `jingzhun check` first")
+    if out.parent and not out.parent.is_dir():
+        raise CommandError(f"no directory {out.parent}")
+    # The office's copy: unscoped and unmasked; the words in the values column in Chinese.
+    with translation.override("zh-hans"):
+        count = write_findings(Finding.objects.filter(run=run), fmt, out)
+    command.stdout.write(f"Wrote {count:,} findings of check run #{run.pk} ({run.region_id}, {run.year}) to {out}")
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "findings": Subcommand(
+        help="findings of a check run, one row per finding", add_arguments=_findings_arguments, handle=_export_findings
+    ),
+}
+
+
+class Command(BaseCommand):
+    help = "Export data: `jingzhun export findings --format csv|xlsx --out FILE [--run ID]`."
+
+    def add_arguments(self, parser):
+        subparsers = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
+        for name, subcommand in SUBCOMMANDS.items():
+            subcommand.add_arguments(subparsers.add_parser(name, help=subcommand.help))
+
+    def handle(self, *args, what: str, **options):
+        SUBCOMMANDS[what].handle(self, options)
