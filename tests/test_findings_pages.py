@@ -389,6 +389,7 @@ def test_the_run_button_needs_a_post_with_csrf(personas, registry, client):
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection between tasks
 def test_with_the_database_backend_a_run_is_queued_then_followed_to_done(login, personas, registry, settings):
     settings.TASKS = DATABASE_TASKS
     client = login(personas.county_officer)

@@ -201,7 +201,8 @@ def values_in_words(values: dict) -> str:
     text = " · ".join(f"{label} {value}" for label, value in fields)
     if parameters:
         used = " · ".join(f"{label} {value}" for label, value in parameters)
-        text = f"{text} ({_('parameters')}: {used})" if text else used
+        label = _("Parameters")
+        text = f"{text} ({label}: {used})" if text else used
     return text
 
 
