@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-sqlite test-postgres lint format check bench messages clean
+.PHONY: install demo test test-sqlite test-postgres lint format check bench bench-small messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt package.json package-lock.json
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "jingzhun needs Python >= 3.11"'
@@ -21,7 +21,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/jingzhun demo
 
-test: install lint test-sqlite test-postgres
+test: install lint test-sqlite test-postgres bench-small
 
 test-sqlite: install
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
@@ -41,6 +41,12 @@ check: test
 
 bench: install
 	$(BIN)/python bench/synth.py
+	$(BIN)/python bench/check.py
+
+# The benchmarks at small size: CI runs them so they keep working (figures at full size: `make bench`).
+bench-small: install
+	$(BIN)/python bench/synth.py --small
+	$(BIN)/python bench/check.py --small
 
 messages: install
 	cd src/jingzhun && JINGZHUN_ENV=development ../../$(BIN)/jingzhun makemessages -l zh_Hans --no-obsolete && JINGZHUN_ENV=development ../../$(BIN)/jingzhun compilemessages

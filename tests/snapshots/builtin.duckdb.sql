@@ -1,3 +1,73 @@
+CREATE TEMPORARY TABLE jz_agg AS
+SELECT
+  p.household_id AS household_id,
+  SUM(CASE WHEN p.status = '正常' THEN 1 ELSE 0 END) AS normal_members,
+  SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS head_count,
+  MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.sex END) AS head_sex,
+  MIN(
+    CASE
+      WHEN p.status = '正常' AND p.relation = '户主'
+      THEN COALESCE(p.birth_date, p.id_birth_date)
+    END
+  ) AS head_birth_date,
+  MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.birth_ymd END) AS head_birth_ymd,
+  SUM(
+    CASE
+      WHEN p.status = '正常'
+      AND (
+        (
+          $ref_date__int - p.birth_ymd
+        ) // 10000
+      ) BETWEEN $education_age_min AND $education_age_max
+      AND p.school_status IN ('非在校生', '')
+      AND NOT p.home_schooled IS TRUE
+      AND NOT p.health_exempt IS TRUE
+      THEN 1
+      ELSE 0
+    END
+  ) AS m0,
+  SUM(
+    CASE
+      WHEN p.status = '正常'
+      AND NOT p.insured_resident_medical IS TRUE
+      AND NOT p.insured_employee_medical IS TRUE
+      THEN 1
+      ELSE 0
+    END
+  ) AS m1,
+  SUM(
+    CASE
+      WHEN p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
+      THEN 1
+      ELSE 0
+    END
+  ) AS m2,
+  SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS m3,
+  SUM(CASE WHEN p.status = '正常' AND p.relation = '配偶' THEN 1 ELSE 0 END) AS m4
+FROM registry_person AS p
+WHERE
+  p.household_id IN (
+    SELECT
+      id
+    FROM registry_household
+    WHERE
+      region_code BETWEEN $region_low AND $region_high
+  )
+GROUP BY
+  p.household_id;
+
+CREATE TEMPORARY TABLE jz_ids AS
+SELECT
+  id_number,
+  COUNT(*) AS n
+FROM registry_person
+WHERE
+  status = '正常' AND id_number <> ''
+GROUP BY
+  id_number
+HAVING
+  COUNT(*) > 1;
+
 CREATE TEMPORARY TABLE jz_flags_household AS
 SELECT
   CAST(NULL AS BIGINT) AS person_id,
@@ -130,59 +200,7 @@ LEFT JOIN registry_region AS r
   ON r.code = h.region_code
 LEFT JOIN registry_incomerecord AS i
   ON i.household_id = h.id AND i.year = $year
-LEFT JOIN (
-  SELECT
-    p.household_id AS household_id,
-    SUM(CASE WHEN p.status = '正常' THEN 1 ELSE 0 END) AS normal_members,
-    SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS head_count,
-    MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.sex END) AS head_sex,
-    MIN(
-      CASE
-        WHEN p.status = '正常' AND p.relation = '户主'
-        THEN COALESCE(p.birth_date, p.id_birth_date)
-      END
-    ) AS head_birth_date,
-    SUM(
-      CASE
-        WHEN p.status = '正常'
-        AND (
-          (
-            $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
-          ) // 10000
-        ) BETWEEN $education_age_min AND $education_age_max
-        AND p.school_status IN ('非在校生', '')
-        AND NOT p.home_schooled IS TRUE
-        AND NOT p.health_exempt IS TRUE
-        THEN 1
-        ELSE 0
-      END
-    ) AS m0,
-    SUM(
-      CASE
-        WHEN p.status = '正常'
-        AND NOT p.insured_resident_medical IS TRUE
-        AND NOT p.insured_employee_medical IS TRUE
-        THEN 1
-        ELSE 0
-      END
-    ) AS m1,
-    SUM(
-      CASE
-        WHEN p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
-        THEN 1
-        ELSE 0
-      END
-    ) AS m2,
-    SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS m3,
-    SUM(CASE WHEN p.status = '正常' AND p.relation = '配偶' THEN 1 ELSE 0 END) AS m4
-  FROM registry_person AS p
-  JOIN registry_household AS hh
-    ON hh.id = p.household_id
-  WHERE
-    hh.region_code BETWEEN $region_low AND $region_high
-  GROUP BY
-    p.household_id
-) AS agg
+LEFT JOIN jz_agg AS agg
   ON agg.household_id = h.id
 WHERE
   h.region_code BETWEEN $region_low AND $region_high
@@ -578,7 +596,7 @@ SELECT
     WHEN p.status = '正常'
     AND (
       (
-        $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
+        $ref_date__int - p.birth_ymd
       ) // 10000
     ) BETWEEN $education_age_min AND $education_age_max
     AND p.school_status IN ('非在校生', '')
@@ -653,7 +671,7 @@ SELECT
     AND p.relation = '户主'
     AND (
       (
-        $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
+        $ref_date__int - p.birth_ymd
       ) // 10000
     ) < 16
     THEN 1
@@ -664,9 +682,7 @@ SELECT
     AND p.relation IN ('之子', '之女')
     AND agg.head_count = 1
     AND (
-      CAST(STRFTIME((
-        COALESCE(p.birth_date, p.id_birth_date)
-      ), '%Y%m%d') AS INT) - CAST(STRFTIME(agg.head_birth_date, '%Y%m%d') AS INT)
+      p.birth_ymd - agg.head_birth_ymd
     ) // 10000 < 12
     THEN 1
     ELSE 0
@@ -692,7 +708,7 @@ SELECT
     ELSE 0
   END AS f12,
   (
-    $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
+    $ref_date__int - p.birth_ymd
   ) // 10000 AS v0,
   COALESCE(p.birth_date, p.id_birth_date) AS v1,
   p.dropout_reason AS v2,
@@ -720,39 +736,9 @@ SELECT
 FROM registry_person AS p
 JOIN registry_household AS h
   ON h.id = p.household_id
-LEFT JOIN (
-  SELECT
-    p.household_id AS household_id,
-    SUM(CASE WHEN p.status = '正常' THEN 1 ELSE 0 END) AS normal_members,
-    SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS head_count,
-    MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.sex END) AS head_sex,
-    MIN(
-      CASE
-        WHEN p.status = '正常' AND p.relation = '户主'
-        THEN COALESCE(p.birth_date, p.id_birth_date)
-      END
-    ) AS head_birth_date
-  FROM registry_person AS p
-  JOIN registry_household AS hh
-    ON hh.id = p.household_id
-  WHERE
-    hh.region_code BETWEEN $region_low AND $region_high
-  GROUP BY
-    p.household_id
-) AS agg
+LEFT JOIN jz_agg AS agg
   ON agg.household_id = h.id
-LEFT JOIN (
-  SELECT
-    id_number,
-    COUNT(*) AS n
-  FROM registry_person
-  WHERE
-    status = '正常' AND id_number <> ''
-  GROUP BY
-    id_number
-  HAVING
-    COUNT(*) > 1
-) AS ids
+LEFT JOIN jz_ids AS ids
   ON ids.id_number = p.id_number
 WHERE
   h.region_code BETWEEN $region_low AND $region_high
@@ -761,7 +747,7 @@ WHERE
       p.status = '正常'
       AND (
         (
-          $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
+          $ref_date__int - p.birth_ymd
         ) // 10000
       ) BETWEEN $education_age_min AND $education_age_max
       AND p.school_status IN ('非在校生', '')
@@ -818,7 +804,7 @@ WHERE
       AND p.relation = '户主'
       AND (
         (
-          $ref_date__int - CAST(STRFTIME(COALESCE(p.birth_date, p.id_birth_date), '%Y%m%d') AS INT)
+          $ref_date__int - p.birth_ymd
         ) // 10000
       ) < 16
     )
@@ -827,9 +813,7 @@ WHERE
       AND p.relation IN ('之子', '之女')
       AND agg.head_count = 1
       AND (
-        CAST(STRFTIME((
-          COALESCE(p.birth_date, p.id_birth_date)
-        ), '%Y%m%d') AS INT) - CAST(STRFTIME(agg.head_birth_date, '%Y%m%d') AS INT)
+        p.birth_ymd - agg.head_birth_ymd
       ) // 10000 < 12
     )
     OR (
@@ -1009,3 +993,7 @@ WHERE
   f12 = 1;
 
 DROP TABLE jz_flags_person;
+
+DROP TABLE jz_agg;
+
+DROP TABLE jz_ids;

@@ -50,9 +50,8 @@ TABLES = {
 
 # Fields that are functions of other fields, written in the rule language itself.
 DERIVED = {
-    "age": ("person", Type.NUMBER, "age_on(COALESCE(p.birth_date, p.id_birth_date), ref_date)",
-            "age in whole years on the reference date"),
-    "head_age": ("household", Type.NUMBER, "age_on(agg.head_birth_date, ref_date)",
+    "age": ("person", Type.NUMBER, "age_on(birth_date, ref_date)", "age in whole years on the reference date"),
+    "head_age": ("household", Type.NUMBER, "age_on(head_birth_date, ref_date)",
                  "age of the head in whole years on the reference date"),
 }  # fmt: skip
 
@@ -64,6 +63,7 @@ BASE_AGGREGATES = {
     "head_birth_date": (
         "MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN COALESCE(p.birth_date, p.id_birth_date) END)"
     ),
+    "head_birth_ymd": "MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.birth_ymd END)",
 }
 
 COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
@@ -94,16 +94,21 @@ class LevelPlan:
 
 @dataclass(frozen=True)
 class Plan:
+    """Everything a run executes: shared temporary tables, then each level, then cleanup."""
+
     ruleset: RuleSet
     dialect: str
     levels: tuple[LevelPlan, ...]
     parameters: tuple[str, ...] = field(default=())
+    prepare_sql: tuple[str, ...] = ()  # per-household aggregates and duplicate ID numbers, built once per run
+    cleanup_sql: tuple[str, ...] = ()
 
     def sql(self) -> str:
         """All statements, for snapshots and for reading."""
-        parts = []
+        parts = [statement + ";" for statement in self.prepare_sql]
         for level in self.levels:
             parts += [level.flags_sql + ";", level.findings_sql + ";", level.drop_sql + ";"]
+        parts += [statement + ";" for statement in self.cleanup_sql]
         return "\n\n".join(parts) + "\n"
 
 
@@ -333,8 +338,8 @@ def check_rule(rule: Rule, schema: Schema) -> tuple[exp.Expression, tuple[str, .
 class _Translator:
     """Turn a checked tree into SQL over the base relations for one dialect."""
 
-    def __init__(self, schema: Schema, dialect: str, level: str):
-        self.schema, self.dialect, self.level = schema, dialect, level
+    def __init__(self, schema: Schema, dialect: str):
+        self.schema, self.dialect = schema, dialect
         # SQL of a member predicate → (aggregate column name, predicate tree); equal predicates share a column.
         self.aggregates: dict[str, tuple[str, exp.Expression]] = {}
         self.uses: set[str] = set()  # base relations used: r, i, agg, ids
@@ -379,6 +384,9 @@ class _Translator:
         """YYYYMMDD as an integer: ages in whole years are (later − earlier) div 10000, exactly."""
         if isinstance(node, exp.Column) and not node.table and node.name in self.schema.parameters:
             return exp.Placeholder(this=f"{node.name}__int")  # computed once by the executor
+        field_ = self.schema.person.get(node.name) if isinstance(node, exp.Column) and not node.table else None
+        if field_ is not None and field_.int_sql:
+            return self.translate(sqlglot.parse_one(field_.int_sql, read="postgres"), scope)  # stored twin
         inner = self.translate(node, scope)
         if self.dialect == "sqlite":
             text = exp.Anonymous(this="strftime", expressions=[exp.Literal.string("%Y%m%d"), inner])
@@ -392,8 +400,10 @@ class _Translator:
         name, args = node.name.lower(), node.expressions
         if name in ("age_on", "years_between"):
             earlier, later = (args[0], args[1])
-            diff = exp.Sub(this=self.date_int(later, scope), expression=self.date_int(earlier, scope))
-            return exp.IntDiv(this=exp.Paren(this=diff), expression=exp.Literal.number(10000))
+            diff = exp.Paren(this=exp.Sub(this=self.date_int(later, scope), expression=self.date_int(earlier, scope)))
+            if self.dialect == "duckdb":  # DuckDB's / on integers gives a fraction; // truncates
+                return exp.IntDiv(this=diff, expression=exp.Literal.number(10000))
+            return exp.Div(this=diff, expression=exp.Literal.number(10000), typed=True)  # integers: truncates
         if name == "has":
             wrapped = exp.DPipe(
                 this=exp.DPipe(this=exp.Literal.string(","), expression=self.translate(args[0], scope)),
@@ -436,8 +446,9 @@ def _json_object(pairs: list[tuple[str, exp.Expression]], dialect: str) -> exp.E
     return exp.Cast(this=call, to=exp.DataType.build("text")) if dialect == "postgres" else call
 
 
-def compile_level(rules: tuple[Rule, ...], schema: Schema, dialect: str, level: str, ruleset: RuleSet) -> LevelPlan:
-    translator = _Translator(schema, dialect, level)
+def compile_level(rules: tuple[Rule, ...], translator: _Translator, level: str) -> LevelPlan:
+    schema, dialect = translator.schema, translator.dialect
+    translator.uses = set()
     compiled = []
     for rule in rules:
         tree, fields, parameters = check_rule(rule, schema)
@@ -477,7 +488,7 @@ def compile_level(rules: tuple[Rule, ...], schema: Schema, dialect: str, level: 
         )
     else:
         select = select.from_(exp.table_(TABLES["household"], alias="h"))
-    select = _joins(select, translator, schema, dialect)
+    select = _joins(select, translator.uses)
     select = select.where(exp.and_(scope, exp.Paren(this=any_fires)))
 
     flags_table = f"jz_flags_{level}"
@@ -520,8 +531,11 @@ def _placeholders(tree: exp.Expression) -> set[str]:
     return {node.name for node in tree.find_all(exp.Placeholder) if node.name}
 
 
-def _joins(select: exp.Select, translator: _Translator, schema: Schema, dialect: str) -> exp.Select:
-    uses = translator.uses
+AGG_TABLE = "jz_agg"
+IDS_TABLE = "jz_ids"
+
+
+def _joins(select: exp.Select, uses: set[str]) -> exp.Select:
     if "r" in uses:
         select = select.join(exp.table_(TABLES["region"], alias="r"), on="r.code = h.region_code", join_type="left")
     if "i" in uses:
@@ -534,30 +548,41 @@ def _joins(select: exp.Select, translator: _Translator, schema: Schema, dialect:
             join_type="left",
         )
     if "agg" in uses:
+        select = select.join(exp.table_(AGG_TABLE, alias="agg"), on="agg.household_id = h.id", join_type="left")
+    if "ids" in uses:
+        select = select.join(exp.table_(IDS_TABLE, alias="ids"), on="ids.id_number = p.id_number", join_type="left")
+    return select
+
+
+def _prepare(translator: _Translator, uses: set[str]) -> tuple[list[str], list[str]]:
+    """Statements that build the shared temporary tables the levels join, and those that drop them."""
+    dialect = translator.dialect
+    prepare, cleanup = [], []
+    in_scope = exp.column("household_id", table="p").isin(
+        query=exp.select("id")
+        .from_(TABLES["household"])
+        .where(exp.Between(this=exp.column("region_code"), low=exp.Placeholder(this="region_low"),
+                           high=exp.Placeholder(this="region_high"))),
+    )  # fmt: skip
+    tables = []
+    if "agg" in uses:
         columns = [exp.alias_(exp.column("household_id", table="p"), "household_id")]
         columns += [exp.alias_(sqlglot.parse_one(sql, read="postgres"), name) for name, sql in BASE_AGGREGATES.items()]
         columns += [
             exp.alias_(
-                exp.Sum(
-                    this=exp.Case(
-                        ifs=[exp.If(this=predicate, true=exp.Literal.number(1))],
-                        default=exp.Literal.number(0),
-                    )
-                ),
+                exp.Sum(this=exp.Case(ifs=[exp.If(this=predicate, true=exp.Literal.number(1))],
+                                      default=exp.Literal.number(0))),
                 name,
             )
             for name, predicate in translator.aggregates.values()
-        ]
+        ]  # fmt: skip
         agg = (
             exp.select(*columns)
             .from_(exp.table_(TABLES["person"], alias="p"))
-            .join(exp.table_(TABLES["household"], alias="hh"), on="hh.id = p.household_id")
-            .where(exp.Between(this=exp.column("region_code", table="hh"),
-                               low=exp.Placeholder(this="region_low"), high=exp.Placeholder(this="region_high")))
+            .where(in_scope)
             .group_by(exp.column("household_id", table="p"))
-        )  # fmt: skip
-        select = select.join(exp.alias_(exp.Subquery(this=agg), "agg"), on="agg.household_id = h.id",
-                             join_type="left")  # fmt: skip
+        )
+        tables.append((AGG_TABLE, agg, "household_id"))
     if "ids" in uses:
         ids = (
             exp.select(exp.column("id_number"), exp.alias_(exp.Count(this=exp.Star()), "n"))
@@ -566,19 +591,34 @@ def _joins(select: exp.Select, translator: _Translator, schema: Schema, dialect:
             .group_by("id_number")
             .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
         )
-        select = select.join(exp.alias_(exp.Subquery(this=ids), "ids"), on="ids.id_number = p.id_number",
-                             join_type="left")  # fmt: skip
-    return select
+        tables.append((IDS_TABLE, ids, "id_number"))
+    for name, query, key in tables:
+        prepare.append(f"CREATE TEMPORARY TABLE {name} AS\n" + _render(query, dialect))
+        if dialect != "duckdb":  # DuckDB joins by hashing; the others want an index on the join key
+            prepare.append(f"CREATE INDEX {name}_key ON {name} ({key})")
+        if dialect == "postgres":  # temporary tables get no statistics unless asked
+            prepare.append(f"ANALYZE {name}")
+        cleanup.append(f"DROP TABLE {name}")
+    return prepare, cleanup
 
 
 def compile_ruleset(ruleset: RuleSet, schema: Schema, dialect: str) -> Plan:
     """Compile every rule of the set for ``dialect``; raise RuleError on the first bad rule."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; jingzhun compiles for {', '.join(DIALECTS)}")
-    levels = []
+    translator = _Translator(schema, dialect)
+    levels, uses = [], set()
     for level in ("household", "person"):
         rules = ruleset.by_level(level)
         if rules:
-            levels.append(compile_level(rules, schema, dialect, level, ruleset))
-    parameters = sorted({p for level in levels for p in level.parameters})
-    return Plan(ruleset=ruleset, dialect=dialect, levels=tuple(levels), parameters=tuple(parameters))
+            levels.append(compile_level(rules, translator, level))
+            uses |= translator.uses
+    prepare, cleanup = _prepare(translator, uses)
+    parameters = sorted(
+        {p for level in levels for p in level.parameters} | {"region_low", "region_high"} if prepare else
+        {p for level in levels for p in level.parameters}
+    )  # fmt: skip
+    return Plan(
+        ruleset=ruleset, dialect=dialect, levels=tuple(levels), parameters=tuple(parameters),
+        prepare_sql=tuple(prepare), cleanup_sql=tuple(cleanup),
+    )  # fmt: skip

@@ -70,22 +70,40 @@ class Executor:
         return {name: values[name] for name in names}
 
     def execute(self, cursor, sql: str, values: dict[str, Any]):
-        cursor.execute(sql, self.used(sql, values))
-        return cursor
+        # sqlite3, psycopg and DuckDB all return something to fetch from.
+        return cursor.execute(sql, self.used(sql, values))
 
     def run(self, plan: Plan, values: dict[str, Any], *, finding_table: str | None = None) -> RunResult:
         """Run every level of ``plan``; insert findings into ``finding_table`` if given, else fetch them."""
         if plan.dialect != self.backend:
             raise ValueError(f"the plan was compiled for {plan.dialect}, this executor runs {self.backend}")
         result = RunResult()
+        started = time.perf_counter()
+        self.run_statements("prepare", plan.prepare_sql, values)
+        result.seconds["prepare"] = time.perf_counter() - started
         for level in plan.levels:
             started = time.perf_counter()
             self.run_level(level, values, finding_table, result)
             result.seconds[level.level] = time.perf_counter() - started
+        self.run_statements("cleanup", plan.cleanup_sql, values)
         return result
 
+    def cursor(self):
+        return self.connection.cursor()
+
+    def run_statements(self, step: str, statements: tuple[str, ...], values) -> None:
+        cursor = self.cursor()
+        try:
+            for sql in statements:
+                try:
+                    self.execute(cursor, sql, values)
+                except Exception as exc:
+                    raise EngineError(self.backend, step, sql, exc) from exc
+        finally:
+            cursor.close()
+
     def run_level(self, level: LevelPlan, values, finding_table, result: RunResult) -> None:
-        cursor = self.connection.cursor()
+        cursor = self.cursor()
         sql = level.flags_sql
         try:
             self.execute(cursor, sql, values)
@@ -137,9 +155,22 @@ class DuckDBExecutor(Executor):
             quoted = str(path).replace("'", "''")
             self.connection.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{quoted}')")  # noqa: S608
 
-    def execute(self, cursor, sql: str, values: dict[str, Any]):
-        # DuckDB's cursor returns itself from execute; the connection is the cursor factory.
-        return cursor.execute(sql, self.used(sql, values))
+    def cursor(self):
+        # A DuckDB cursor is a new connection, and temporary tables live per connection: use the one we have.
+        return _Unclosed(self.connection)
+
+
+class _Unclosed:
+    """The DuckDB connection standing in for a cursor; closing it is the caller's business, not ours."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def execute(self, sql, parameters=None):
+        return self.connection.execute(sql, parameters)
+
+    def close(self) -> None:
+        pass
 
 
 def executor_for(dialect: str, connection, **options) -> Executor:

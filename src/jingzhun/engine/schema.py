@@ -27,6 +27,7 @@ class Field:
     sql: str  # column expression over the base relations, in sqlglot's neutral syntax
     doc: str
     values: tuple[str, ...] = ()  # allowed values of an enumeration (empty string is always allowed)
+    int_sql: str = ""  # for a date: a stored YYYYMMDD integer twin, so ages need no date functions
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,12 +139,19 @@ PERSON_FIELDS: list[tuple[str, Type, str, str]] = [
 ]
 
 
+# Date fields whose YYYYMMDD integer is stored (registry_person.birth_ymd is a generated column).
+INTEGER_TWINS = {"birth_date": "p.birth_ymd", "head_birth_date": "agg.head_birth_ymd"}
+
+
 def build_schema(enums: dict[str, tuple[str, ...]] | None = None) -> Schema:
     """Build the schema; ``enums`` maps a field name to its allowed values (from the registry's choices)."""
     enums = enums or {}
 
     def make(rows):
-        return {name: Field(name, type_, sql, doc, tuple(enums.get(name, ()))) for name, type_, sql, doc in rows}
+        return {
+            name: Field(name, type_, sql, doc, tuple(enums.get(name, ())), INTEGER_TWINS.get(name, ""))
+            for name, type_, sql, doc in rows
+        }
 
     household = make(HOUSEHOLD_FIELDS)
     person = {**household, **make(PERSON_FIELDS)}
