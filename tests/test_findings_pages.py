@@ -356,6 +356,7 @@ def test_the_run_button_runs_the_checks_in_a_task(login, personas, registry):
     assert response.status_code == 302 and response["Location"] == overview_url(COUNTY)
     run = CheckRun.objects.get()
     assert run.status == CheckRun.Status.DONE and run.region_id == COUNTY
+    assert run.year == 2023  # the latest income year recorded in the county (conftest), not the parameters
     assert run.started_by == personas.county_officer
     assert client.get(overview_url(COUNTY)).context["run"] == run
 

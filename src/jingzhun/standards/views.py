@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.db.models.functions import Substr
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -38,7 +38,7 @@ from jingzhun.registry.access import (
     persons_for,
 )
 from jingzhun.registry.choices import PersonStatus, Relation
-from jingzhun.registry.models import Region, StandardParameters
+from jingzhun.registry.models import IncomeRecord, Region, StandardParameters
 from jingzhun.standards.access import (
     can_run_checks,
     findings_for,
@@ -94,6 +94,17 @@ def _run_from_request(request: HttpRequest, region: Region):
 
 def _latest_year() -> int | None:
     return StandardParameters.objects.order_by("-year").values_list("year", flat=True).first()
+
+
+def _run_year(user, region: Region) -> int | None:
+    """The income year a run started from the web checks: the latest with income recorded under the region.
+
+    Falls back to the latest year with standard parameters when no income is recorded yet (data-quality, housing
+    and water rules still apply). One aggregate over the region's income records (household_region_number index).
+    """
+    households = households_for(user).in_region(region.code)
+    year = IncomeRecord.objects.filter(household__in=households).aggregate(year=Max("year"))["year"]
+    return year or _latest_year()
 
 
 def _rule_ids_of_item(item: str) -> list[str]:
@@ -194,13 +205,14 @@ def region_overview(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
     region = get_region_for_user(user, code)
     run = _run_from_request(request, region)
+    can_run = can_run_checks(user, region)
     context = {
         "region": region,
         "breadcrumbs": _breadcrumbs(user, region),
         "run": run,
         "items": [(item, capfirst(str(ITEM_LABELS[item]))) for item in ITEMS],
-        "can_run": can_run_checks(user, region),
-        "latest_year": _latest_year(),
+        "can_run": can_run,
+        "run_year": _run_year(user, region) if can_run else None,
         "formats": FORMATS,
     }
     if run is not None:
@@ -459,7 +471,7 @@ def run_checks(request: HttpRequest, code: str) -> HttpResponse:
     region = get_region_for_user(user, code)
     if not can_run_checks(user, region):
         raise PermissionDenied("run_checks")
-    year = _latest_year()
+    year = _run_year(user, region)
     if year is None:
         raise Http404("no standard parameters")
     result = run_checks_task.enqueue(region.code, year, user.pk)
