@@ -175,3 +175,13 @@ def test_the_builtin_rule_set_covers_every_rule_of_the_standard():
     expected |= {f"WAT-00{i}" for i in range(1, 5)} | {"FOO-001", "FOO-002"} | {f"INC-00{i}" for i in range(1, 6)}
     expected |= {f"MON-00{i}" for i in (1, 2, 3)} | {f"DQ-{i:03d}" for i in range(1, 14)}
     assert expected <= ids
+
+
+def test_a_run_records_the_rules_it_used():
+    places = regions()
+    create_household(places["village"], "H1")
+    run = run_checks(places["county"], 2025)
+    run.refresh_from_db()
+    assert run.rules["FOO-001"]["item"] == "food"
+    assert run.rules["FOO-001"]["when"] == "food_secure = false"
+    assert set(run.rules) == {rule.id for rule in load_ruleset().rules}

@@ -161,6 +161,8 @@ STORAGES = {
 }
 # Outside production, whitenoise serves straight from the apps and node_modules (no collectstatic needed).
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at every start when it is missing
 WHITENOISE_AUTOREFRESH = ENV == "development"
 MEDIA_ROOT = DATA_DIR / "media"
 

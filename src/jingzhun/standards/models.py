@@ -24,6 +24,8 @@ class CheckRun(models.Model):  # 核查运行
     ruleset_version = models.PositiveIntegerField(_("rule set version"))
     ruleset_sha256 = models.CharField(_("rule set SHA-256"), max_length=64)
     parameters = models.JSONField(_("parameters used"), default=dict)
+    # What each rule of the set was when this run used it (item, level, severity, titles, messages, condition).
+    rules = models.JSONField(_("rules used"), default=dict)
     counts = models.JSONField(_("findings per rule"), default=dict)
     total = models.PositiveIntegerField(_("findings"), default=0)
     seconds = models.FloatField(_("seconds"), null=True, blank=True)

@@ -53,6 +53,12 @@ def parameter_values(region: Region, year: int) -> dict:
     }
 
 
+def describe_rules(ruleset: RuleSet) -> dict[str, dict]:
+    """The rules as a run records them, so its findings stay explainable after the rule file changes."""
+    keep = ("item", "level", "severity", "title_zh", "title_en", "message_zh", "message_en", "when", "reference")
+    return {rule.id: {name: getattr(rule, name) for name in keep} for rule in ruleset.rules}
+
+
 def _jsonable(values: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, dt.date) else str(v) if not isinstance(v, int) else v)
             for k, v in values.items()}  # fmt: skip
@@ -76,7 +82,8 @@ def run_checks(
     parameters = parameter_values(region, year)
     run = CheckRun.objects.create(
         region=region, year=year, engine=dialect, ruleset_name=ruleset.name, ruleset_version=ruleset.version,
-        ruleset_sha256=ruleset.sha256, parameters=_jsonable(parameters), started_by=user,
+        ruleset_sha256=ruleset.sha256, parameters=_jsonable(parameters), rules=describe_rules(ruleset),
+        started_by=user,
     )  # fmt: skip
     low, high = region.bounds
     values = bindings(parameters, run_id=run.pk, region_low=low, region_high=high)

@@ -7,10 +7,11 @@ from django.core.management.commands import check as system_check
 from rich.console import Console
 from rich.table import Table
 
+from jingzhun.engine.compiler import compile_ruleset
 from jingzhun.engine.spec import RuleError, load_file
 from jingzhun.registry.models import Region, StandardParameters
-from jingzhun.standards.rules import load_ruleset
-from jingzhun.standards.runs import ENGINES, run_checks
+from jingzhun.standards.rules import load_ruleset, schema
+from jingzhun.standards.runs import ENGINES, database_dialect, run_checks
 
 
 class Command(system_check.Command):
@@ -42,12 +43,14 @@ class Command(system_check.Command):
                 self._report(console, run)
 
     def _rulesets(self, paths):
-        if not paths:
-            return [load_ruleset()]
+        """Load and compile every rule file first: a bad rule stops the command before any run starts."""
         try:
-            return [load_file(path) for path in paths]
+            rulesets = [load_file(path) for path in paths] if paths else [load_ruleset()]
+            for ruleset in rulesets:
+                compile_ruleset(ruleset, schema(), database_dialect())
         except RuleError as exc:
             raise CommandError(str(exc)) from None
+        return rulesets
 
     def _regions(self, code):
         if code:
