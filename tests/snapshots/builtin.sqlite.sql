@@ -11,39 +11,8 @@ SELECT
     END
   ) AS head_birth_date,
   MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.birth_ymd END) AS head_birth_ymd,
-  SUM(
-    CASE
-      WHEN p.status = '正常'
-      AND (
-        (
-          :ref_date__int - p.birth_ymd
-        ) / 10000
-      ) BETWEEN :education_age_min AND :education_age_max
-      AND p.school_status IN ('非在校生', '')
-      AND NOT p.home_schooled IS TRUE
-      AND NOT p.health_exempt IS TRUE
-      THEN 1
-      ELSE 0
-    END
-  ) AS m0,
-  SUM(
-    CASE
-      WHEN p.status = '正常'
-      AND NOT p.insured_resident_medical IS TRUE
-      AND NOT p.insured_employee_medical IS TRUE
-      THEN 1
-      ELSE 0
-    END
-  ) AS m1,
-  SUM(
-    CASE
-      WHEN p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
-      THEN 1
-      ELSE 0
-    END
-  ) AS m2,
-  SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS m3,
-  SUM(CASE WHEN p.status = '正常' AND p.relation = '配偶' THEN 1 ELSE 0 END) AS m4
+  SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS m0,
+  SUM(CASE WHEN p.status = '正常' AND p.relation = '配偶' THEN 1 ELSE 0 END) AS m1
 FROM registry_person AS p
 WHERE
   p.household_id IN (
@@ -147,19 +116,57 @@ SELECT
       )
       OR h.water_quality_ok = FALSE
       OR h.water_outage_days > :water_max_outage_days
-      OR COALESCE(agg.m0, 0) > 0
-      OR COALESCE(agg.m1, 0) > 0
+      OR EXISTS(
+        SELECT
+          1
+        FROM registry_person AS p
+        WHERE
+          p.household_id = h.id
+          AND (
+            p.status = '正常'
+            AND (
+              (
+                :ref_date__int - p.birth_ymd
+              ) / 10000
+            ) BETWEEN :education_age_min AND :education_age_max
+            AND p.school_status IN ('非在校生', '')
+            AND NOT p.home_schooled IS TRUE
+            AND NOT p.health_exempt IS TRUE
+          )
+      )
+      OR EXISTS(
+        SELECT
+          1
+        FROM registry_person AS p
+        WHERE
+          p.household_id = h.id
+          AND (
+            p.status = '正常'
+            AND NOT p.insured_resident_medical IS TRUE
+            AND NOT p.insured_employee_medical IS TRUE
+          )
+      )
     )
     THEN 1
     ELSE 0
   END AS f14,
   CASE
-    WHEN h.risk_eliminated IS TRUE AND NOT COALESCE(agg.m2, 0) > 0
+    WHEN h.risk_eliminated IS TRUE
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM registry_person AS p
+      WHERE
+        p.household_id = h.id
+        AND (
+          p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
+        )
+    )
     THEN 1
     ELSE 0
   END AS f15,
-  CASE WHEN COALESCE(agg.m3, 0) <> 1 THEN 1 ELSE 0 END AS f16,
-  CASE WHEN COALESCE(agg.m4, 0) > 1 THEN 1 ELSE 0 END AS f17,
+  CASE WHEN COALESCE(agg.m0, 0) <> 1 THEN 1 ELSE 0 END AS f16,
+  CASE WHEN COALESCE(agg.m1, 0) > 1 THEN 1 ELSE 0 END AS f17,
   CASE WHEN r.level IS NULL OR r.level <> 'village' THEN 1 ELSE 0 END AS f18,
   CASE
     WHEN h.phone <> '' AND (
@@ -169,11 +176,48 @@ SELECT
     ELSE 0
   END AS f19,
   CASE WHEN h.household_size > agg.normal_members THEN 1 ELSE 0 END AS f20,
-  COALESCE(agg.m1, 0) > 0 AS v0,
-  COALESCE(agg.m0, 0) > 0 AS v1,
-  COALESCE(agg.m2, 0) > 0 AS v2,
-  COALESCE(agg.m3, 0) AS v3,
-  COALESCE(agg.m4, 0) AS v4,
+  EXISTS(
+    SELECT
+      1
+    FROM registry_person AS p
+    WHERE
+      p.household_id = h.id
+      AND (
+        p.status = '正常'
+        AND NOT p.insured_resident_medical IS TRUE
+        AND NOT p.insured_employee_medical IS TRUE
+      )
+  ) AS v0,
+  EXISTS(
+    SELECT
+      1
+    FROM registry_person AS p
+    WHERE
+      p.household_id = h.id
+      AND (
+        p.status = '正常'
+        AND (
+          (
+            :ref_date__int - p.birth_ymd
+          ) / 10000
+        ) BETWEEN :education_age_min AND :education_age_max
+        AND p.school_status IN ('非在校生', '')
+        AND NOT p.home_schooled IS TRUE
+        AND NOT p.health_exempt IS TRUE
+      )
+  ) AS v1,
+  EXISTS(
+    SELECT
+      1
+    FROM registry_person AS p
+    WHERE
+      p.household_id = h.id
+      AND (
+        p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
+      )
+  ) AS v2,
+  COALESCE(agg.m0, 0) AS v3,
+  COALESCE(agg.m1, 0) AS v4,
   h.clothing_secure AS v5,
   h.food_secure AS v6,
   h.household_size AS v7,
@@ -209,6 +253,69 @@ WHERE
   h.region_code BETWEEN :region_low AND :region_high
   AND (
     (
+      h.risk_eliminated IS TRUE
+      AND (
+        (
+          i.per_capita_net_income < :monitoring_line
+        )
+        OR (
+          h.food_secure = FALSE
+          OR h.clothing_secure = FALSE
+          OR (
+            h.housing_grade IN ('C', 'D') AND h.safe_housing_measure IN ('无', '')
+          )
+          OR h.water_litres_per_day < :water_min_litres
+          OR (
+            h.water_piped = FALSE AND h.water_fetch_minutes > :water_max_fetch_minutes
+          )
+          OR h.water_quality_ok = FALSE
+          OR h.water_outage_days > :water_max_outage_days
+          OR EXISTS(
+            SELECT
+              1
+            FROM registry_person AS p
+            WHERE
+              p.household_id = h.id
+              AND (
+                p.status = '正常'
+                AND (
+                  (
+                    :ref_date__int - p.birth_ymd
+                  ) / 10000
+                ) BETWEEN :education_age_min AND :education_age_max
+                AND p.school_status IN ('非在校生', '')
+                AND NOT p.home_schooled IS TRUE
+                AND NOT p.health_exempt IS TRUE
+              )
+          )
+          OR EXISTS(
+            SELECT
+              1
+            FROM registry_person AS p
+            WHERE
+              p.household_id = h.id
+              AND (
+                p.status = '正常'
+                AND NOT p.insured_resident_medical IS TRUE
+                AND NOT p.insured_employee_medical IS TRUE
+              )
+          )
+        )
+        OR (
+          NOT EXISTS(
+            SELECT
+              1
+            FROM registry_person AS p
+            WHERE
+              p.household_id = h.id
+              AND (
+                p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
+              )
+          )
+        )
+      )
+    )
+    OR (
       h.housing_grade IN ('C', 'D') AND h.safe_housing_measure IN ('无', '')
     )
     OR (
@@ -244,9 +351,6 @@ WHERE
       h.monitoring_category = '' AND i.per_capita_net_income < :monitoring_line
     )
     OR (
-      h.risk_eliminated IS TRUE AND i.per_capita_net_income < :monitoring_line
-    )
-    OR (
       i.stated_per_capita IS NOT NULL
       AND ABS(i.stated_per_capita - i.per_capita_net_income) > 1
     )
@@ -261,31 +365,10 @@ WHERE
       h.monitoring_category <> '' AND h.risk_types = ''
     )
     OR (
-      h.risk_eliminated IS TRUE
-      AND (
-        h.food_secure = FALSE
-        OR h.clothing_secure = FALSE
-        OR (
-          h.housing_grade IN ('C', 'D') AND h.safe_housing_measure IN ('无', '')
-        )
-        OR h.water_litres_per_day < :water_min_litres
-        OR (
-          h.water_piped = FALSE AND h.water_fetch_minutes > :water_max_fetch_minutes
-        )
-        OR h.water_quality_ok = FALSE
-        OR h.water_outage_days > :water_max_outage_days
-        OR COALESCE(agg.m0, 0) > 0
-        OR COALESCE(agg.m1, 0) > 0
-      )
+      COALESCE(agg.m0, 0) <> 1
     )
     OR (
-      h.risk_eliminated IS TRUE AND NOT COALESCE(agg.m2, 0) > 0
-    )
-    OR (
-      COALESCE(agg.m3, 0) <> 1
-    )
-    OR (
-      COALESCE(agg.m4, 0) > 1
+      COALESCE(agg.m1, 0) > 1
     )
     OR (
       r.level IS NULL OR r.level <> 'village'
@@ -749,88 +832,72 @@ WHERE
       p.status = '正常'
       AND (
         (
-          :ref_date__int - p.birth_ymd
-        ) / 10000
-      ) BETWEEN :education_age_min AND :education_age_max
-      AND p.school_status IN ('非在校生', '')
-      AND NOT p.home_schooled IS TRUE
-      AND NOT p.health_exempt IS TRUE
-    )
-    OR (
-      p.status = '正常'
-      AND p.dropout_reason <> ''
-      AND NOT p.school_status IN ('非在校生', '学龄前儿童', '')
-    )
-    OR (
-      p.status = '正常'
-      AND NOT p.insured_resident_medical IS TRUE
-      AND NOT p.insured_employee_medical IS TRUE
-    )
-    OR (
-      p.status = '正常'
-      AND p.insured_resident_medical IS TRUE
-      AND p.insured_employee_medical IS TRUE
-    )
-    OR (
-      p.status = '正常'
-      AND p.insured_resident_medical IS TRUE
-      AND NOT p.insured_serious_illness IS TRUE
-    )
-    OR (
-      p.status = '正常' AND p.id_type = '居民身份证' AND NOT p.id_valid
-    )
-    OR (
-      p.status = '正常'
-      AND p.id_type = '居民身份证'
-      AND p.id_birth_date IS NOT NULL
-      AND (
-        p.sex <> p.id_sex
-        OR (
-          COALESCE(p.birth_date, p.id_birth_date)
-        ) <> p.id_birth_date
-      )
-    )
-    OR (
-      p.status = '正常' AND p.id_number <> '' AND (
-        COALESCE(ids.n, 1)
-      ) > 1
-    )
-    OR (
-      p.status = '正常'
-      AND p.relation = '配偶'
-      AND agg.head_count = 1
-      AND p.sex = agg.head_sex
-    )
-    OR (
-      p.status = '正常'
-      AND p.relation = '户主'
-      AND (
-        (
-          :ref_date__int - p.birth_ymd
-        ) / 10000
-      ) < 16
-    )
-    OR (
-      p.status = '正常'
-      AND p.relation IN ('之子', '之女')
-      AND agg.head_count = 1
-      AND (
-        p.birth_ymd - agg.head_birth_ymd
-      ) / 10000 < 12
-    )
-    OR (
-      p.status = '正常'
-      AND NOT p.school_status IN ('非在校生', '学龄前儿童', '')
-      AND p.education_level <> ''
-    )
-    OR (
-      p.status = '正常'
-      AND (
-        (
-          p.migrant_months > 0 AND p.migrant_status IN ('未务工', '')
+          (
+            (
+              :ref_date__int - p.birth_ymd
+            ) / 10000
+          ) BETWEEN :education_age_min AND :education_age_max
+          AND p.school_status IN ('非在校生', '')
+          AND NOT p.home_schooled IS TRUE
+          AND NOT p.health_exempt IS TRUE
         )
         OR (
-          NOT p.migrant_status IN ('未务工', '') AND COALESCE(p.migrant_months, 0) = 0
+          p.dropout_reason <> '' AND NOT p.school_status IN ('非在校生', '学龄前儿童', '')
+        )
+        OR (
+          NOT p.insured_resident_medical IS TRUE AND NOT p.insured_employee_medical IS TRUE
+        )
+        OR (
+          p.insured_resident_medical IS TRUE AND p.insured_employee_medical IS TRUE
+        )
+        OR (
+          p.insured_resident_medical IS TRUE AND NOT p.insured_serious_illness IS TRUE
+        )
+        OR (
+          p.id_type = '居民身份证' AND NOT p.id_valid
+        )
+        OR (
+          p.id_type = '居民身份证'
+          AND p.id_birth_date IS NOT NULL
+          AND (
+            p.sex <> p.id_sex
+            OR (
+              COALESCE(p.birth_date, p.id_birth_date)
+            ) <> p.id_birth_date
+          )
+        )
+        OR (
+          p.id_number <> '' AND (
+            COALESCE(ids.n, 1)
+          ) > 1
+        )
+        OR (
+          p.relation = '配偶' AND agg.head_count = 1 AND p.sex = agg.head_sex
+        )
+        OR (
+          p.relation = '户主' AND (
+            (
+              :ref_date__int - p.birth_ymd
+            ) / 10000
+          ) < 16
+        )
+        OR (
+          p.relation IN ('之子', '之女')
+          AND agg.head_count = 1
+          AND (
+            p.birth_ymd - agg.head_birth_ymd
+          ) / 10000 < 12
+        )
+        OR (
+          NOT p.school_status IN ('非在校生', '学龄前儿童', '') AND p.education_level <> ''
+        )
+        OR (
+          (
+            p.migrant_months > 0 AND p.migrant_status IN ('未务工', '')
+          )
+          OR (
+            NOT p.migrant_status IN ('未务工', '') AND COALESCE(p.migrant_months, 0) = 0
+          )
         )
       )
     )
