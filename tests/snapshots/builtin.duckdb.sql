@@ -11,8 +11,38 @@ SELECT
     END
   ) AS head_birth_date,
   MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.birth_ymd END) AS head_birth_ymd,
-  SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS m0,
-  SUM(CASE WHEN p.status = '正常' AND p.relation = '配偶' THEN 1 ELSE 0 END) AS m1
+  SUM(
+    CASE
+      WHEN p.status = '正常'
+      AND (
+        (
+          $ref_date__int - p.birth_ymd
+        ) // 10000
+      ) BETWEEN $education_age_min AND $education_age_max
+      AND p.school_status IN ('非在校生', '')
+      AND NOT p.home_schooled IS TRUE
+      AND NOT p.health_exempt IS TRUE
+      THEN 1
+      ELSE 0
+    END
+  ) AS m0,
+  SUM(
+    CASE
+      WHEN p.status = '正常'
+      AND NOT p.insured_resident_medical IS TRUE
+      AND NOT p.insured_employee_medical IS TRUE
+      THEN 1
+      ELSE 0
+    END
+  ) AS m1,
+  SUM(
+    CASE
+      WHEN p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
+      THEN 1
+      ELSE 0
+    END
+  ) AS m2,
+  SUM(CASE WHEN p.status = '正常' AND p.relation = '配偶' THEN 1 ELSE 0 END) AS m3
 FROM registry_person AS p
 WHERE
   p.household_id IN (
@@ -112,57 +142,19 @@ SELECT
       )
       OR h.water_quality_ok = FALSE
       OR h.water_outage_days > $water_max_outage_days
-      OR EXISTS(
-        SELECT
-          1
-        FROM registry_person AS p
-        WHERE
-          p.household_id = h.id
-          AND (
-            p.status = '正常'
-            AND (
-              (
-                $ref_date__int - p.birth_ymd
-              ) // 10000
-            ) BETWEEN $education_age_min AND $education_age_max
-            AND p.school_status IN ('非在校生', '')
-            AND NOT p.home_schooled IS TRUE
-            AND NOT p.health_exempt IS TRUE
-          )
-      )
-      OR EXISTS(
-        SELECT
-          1
-        FROM registry_person AS p
-        WHERE
-          p.household_id = h.id
-          AND (
-            p.status = '正常'
-            AND NOT p.insured_resident_medical IS TRUE
-            AND NOT p.insured_employee_medical IS TRUE
-          )
-      )
+      OR COALESCE(agg.m0, 0) > 0
+      OR COALESCE(agg.m1, 0) > 0
     )
     THEN 1
     ELSE 0
   END AS f14,
   CASE
-    WHEN h.risk_eliminated IS TRUE
-    AND NOT EXISTS(
-      SELECT
-        1
-      FROM registry_person AS p
-      WHERE
-        p.household_id = h.id
-        AND (
-          p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
-        )
-    )
+    WHEN h.risk_eliminated IS TRUE AND NOT COALESCE(agg.m2, 0) > 0
     THEN 1
     ELSE 0
   END AS f15,
-  CASE WHEN COALESCE(agg.m0, 0) <> 1 THEN 1 ELSE 0 END AS f16,
-  CASE WHEN COALESCE(agg.m1, 0) > 1 THEN 1 ELSE 0 END AS f17,
+  CASE WHEN agg.head_count <> 1 THEN 1 ELSE 0 END AS f16,
+  CASE WHEN COALESCE(agg.m3, 0) > 1 THEN 1 ELSE 0 END AS f17,
   CASE WHEN r.level IS NULL OR r.level <> 'village' THEN 1 ELSE 0 END AS f18,
   CASE
     WHEN h.phone <> ''
@@ -173,50 +165,13 @@ SELECT
     ELSE 0
   END AS f19,
   CASE WHEN h.household_size > agg.normal_members THEN 1 ELSE 0 END AS f20,
-  EXISTS(
-    SELECT
-      1
-    FROM registry_person AS p
-    WHERE
-      p.household_id = h.id
-      AND (
-        p.status = '正常'
-        AND NOT p.insured_resident_medical IS TRUE
-        AND NOT p.insured_employee_medical IS TRUE
-      )
-  ) AS v0,
-  EXISTS(
-    SELECT
-      1
-    FROM registry_person AS p
-    WHERE
-      p.household_id = h.id
-      AND (
-        p.status = '正常'
-        AND (
-          (
-            $ref_date__int - p.birth_ymd
-          ) // 10000
-        ) BETWEEN $education_age_min AND $education_age_max
-        AND p.school_status IN ('非在校生', '')
-        AND NOT p.home_schooled IS TRUE
-        AND NOT p.health_exempt IS TRUE
-      )
-  ) AS v1,
-  EXISTS(
-    SELECT
-      1
-    FROM registry_person AS p
-    WHERE
-      p.household_id = h.id
-      AND (
-        p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
-      )
-  ) AS v2,
-  COALESCE(agg.m0, 0) AS v3,
-  COALESCE(agg.m1, 0) AS v4,
-  h.clothing_secure AS v5,
-  h.food_secure AS v6,
+  COALESCE(agg.m1, 0) > 0 AS v0,
+  COALESCE(agg.m0, 0) > 0 AS v1,
+  COALESCE(agg.m2, 0) > 0 AS v2,
+  COALESCE(agg.m3, 0) AS v3,
+  h.clothing_secure AS v4,
+  h.food_secure AS v5,
+  agg.head_count AS v6,
   h.household_size AS v7,
   h.household_type AS v8,
   h.housing_grade AS v9,
@@ -267,48 +222,11 @@ WHERE
           )
           OR h.water_quality_ok = FALSE
           OR h.water_outage_days > $water_max_outage_days
-          OR EXISTS(
-            SELECT
-              1
-            FROM registry_person AS p
-            WHERE
-              p.household_id = h.id
-              AND (
-                p.status = '正常'
-                AND (
-                  (
-                    $ref_date__int - p.birth_ymd
-                  ) // 10000
-                ) BETWEEN $education_age_min AND $education_age_max
-                AND p.school_status IN ('非在校生', '')
-                AND NOT p.home_schooled IS TRUE
-                AND NOT p.health_exempt IS TRUE
-              )
-          )
-          OR EXISTS(
-            SELECT
-              1
-            FROM registry_person AS p
-            WHERE
-              p.household_id = h.id
-              AND (
-                p.status = '正常'
-                AND NOT p.insured_resident_medical IS TRUE
-                AND NOT p.insured_employee_medical IS TRUE
-              )
-          )
+          OR COALESCE(agg.m0, 0) > 0
+          OR COALESCE(agg.m1, 0) > 0
         )
         OR (
-          NOT EXISTS(
-            SELECT
-              1
-            FROM registry_person AS p
-            WHERE
-              p.household_id = h.id
-              AND (
-                p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
-              )
-          )
+          NOT COALESCE(agg.m2, 0) > 0
         )
       )
     )
@@ -362,10 +280,10 @@ WHERE
       h.monitoring_category <> '' AND h.risk_types = ''
     )
     OR (
-      COALESCE(agg.m0, 0) <> 1
+      agg.head_count <> 1
     )
     OR (
-      COALESCE(agg.m1, 0) > 1
+      COALESCE(agg.m3, 0) > 1
     )
     OR (
       r.level IS NULL OR r.level <> 'village'
@@ -460,7 +378,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('food_secure', v6) AS values_json
+  JSON_OBJECT('food_secure', v5) AS values_json
 FROM jz_flags_household
 WHERE
   f6 = 1
@@ -471,7 +389,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('clothing_secure', v5) AS values_json
+  JSON_OBJECT('clothing_secure', v4) AS values_json
 FROM jz_flags_household
 WHERE
   f7 = 1
@@ -561,9 +479,9 @@ SELECT
     'risk_eliminated',
     v18,
     'food_secure',
-    v6,
-    'clothing_secure',
     v5,
+    'clothing_secure',
+    v4,
     'housing_grade',
     v9,
     'safe_housing_measure',
@@ -619,7 +537,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''户主'')', v3) AS values_json
+  JSON_OBJECT('head_count', v6) AS values_json
 FROM jz_flags_household
 WHERE
   f16 = 1
@@ -630,7 +548,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''配偶'')', v4) AS values_json
+  JSON_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''配偶'')', v3) AS values_json
 FROM jz_flags_household
 WHERE
   f17 = 1

@@ -417,24 +417,14 @@ class _Translator:
                 return exp.Not(this=exp.Glob(this=value, expression=exp.Literal.string("*[^0-9]*")))
             return exp.RegexpLike(this=value, expression=exp.Literal.string("^[0-9]*$"))
         predicate = self.translate(args[0], "member")
-        if name == "any_member":
-            # A correlated EXISTS: evaluated only for households where the rest of the rule already holds
-            # (MON-002 asks it of risk-eliminated households only), stopping at the first member found.
-            members = (
-                exp.select(exp.Literal.number(1))
-                .from_(exp.table_(TABLES["person"], alias="p"))
-                .where(exp.and_(exp.EQ(this=exp.column("household_id", table="p"),
-                                       expression=exp.column("id", table="h")), predicate))
-            )  # fmt: skip
-            result = exp.Exists(this=members)
-            self.labels[node.sql(dialect="postgres")] = result
-            return result
-        # count_members: a column of the per-household aggregate, added once per predicate.
+        # count_members / any_member: a column of the shared per-household aggregate, one per distinct predicate.
+        # (Not a correlated EXISTS: PostgreSQL plans each as a hashed full scan of the person table.)
         key = predicate.sql(dialect=self.dialect)
         column, _ = self.aggregates.setdefault(key, (f"m{len(self.aggregates)}", predicate))
         self.uses.add("agg")
         ref = exp.column(column, table="agg")
-        result = exp.Coalesce(this=ref, expressions=[exp.Literal.number(0)])
+        counted = exp.Coalesce(this=ref, expressions=[exp.Literal.number(0)])
+        result = counted if name == "count_members" else exp.GT(this=counted, expression=exp.Literal.number(0))
         self.labels[node.sql(dialect="postgres")] = result
         return result
 

@@ -178,6 +178,7 @@ def write_database(county, *, batch_size: int = 5000, progress: Callable[[int], 
     from jingzhun.registry.models import Household as HouseholdModel
     from jingzhun.registry.models import IncomeRecord, Region
     from jingzhun.registry.models import Person as PersonModel
+    from jingzhun.registry.statistics import refresh_statistics
 
     county_code = county.regions[2].code
     # Adapted once: the backends' per-value adapters cost more than the insert itself at a million rows.
@@ -221,6 +222,7 @@ def write_database(county, *, batch_size: int = 5000, progress: Callable[[int], 
             report(written)
             for statement in connection.ops.sequence_reset_sql(no_style(), [HouseholdModel, PersonModel, IncomeRecord]):
                 cursor.execute(statement)
+        refresh_statistics(connection)
 
 
 def _flush(cursor, household_sql, households, person_sql, persons, income_sql, incomes) -> int:
