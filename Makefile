@@ -21,7 +21,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/jingzhun demo
 
-test: install lint test-sqlite test-postgres bench-small
+test: install lint bench-small test-sqlite test-postgres
 
 test-sqlite: install
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
