@@ -21,7 +21,8 @@ from django.utils.html import escape
 from python_calamine import CalamineWorkbook
 
 from conftest import COUNTY, OTHER_VILLAGE, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, VILLAGE_C, VILLAGES
-from jingzhun.registry.models import Person, Region
+from jingzhun.registry.defaults import ensure_national_defaults
+from jingzhun.registry.models import Person, Region, StandardParameters
 from jingzhun.standards.exports import COLUMNS, ITEMS, item_of
 from jingzhun.standards.models import CheckRun, Finding
 from jingzhun.standards.rules import load_ruleset
@@ -392,6 +393,8 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 @pytest.mark.django_db(transaction=True)  # the worker closes its database connection between tasks
 def test_with_the_database_backend_a_run_is_queued_then_followed_to_done(login, personas, registry, settings):
+    # Transactional tests empty every table after themselves, the migration-seeded parameters included.
+    ensure_national_defaults(StandardParameters)
     settings.TASKS = DATABASE_TASKS
     client = login(personas.county_officer)
     response = client.post(run_url(COUNTY))

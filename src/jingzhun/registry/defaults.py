@@ -30,3 +30,15 @@ NATIONAL_DEFAULTS = [
     }
     for year, line in POVERTY_LINES.items()
 ]
+
+
+def ensure_national_defaults(model) -> int:
+    """Create the national default rows that are missing (``model``: StandardParameters, or its migration state).
+
+    Never overwrites a row: an office may have corrected a default in the admin. Returns how many were created.
+    """
+    created = 0
+    for row in NATIONAL_DEFAULTS:
+        _, made = model.objects.get_or_create(province_code=row["province_code"], year=row["year"], defaults=row)
+        created += made
+    return created

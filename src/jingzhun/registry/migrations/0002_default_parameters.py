@@ -2,13 +2,9 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from jingzhun.registry.defaults import NATIONAL_DEFAULTS
+    from jingzhun.registry.defaults import ensure_national_defaults
 
-    StandardParameters = apps.get_model("registry", "StandardParameters")
-    for row in NATIONAL_DEFAULTS:
-        StandardParameters.objects.update_or_create(
-            province_code=row["province_code"], year=row["year"], defaults=row
-        )
+    ensure_national_defaults(apps.get_model("registry", "StandardParameters"))
 
 
 class Migration(migrations.Migration):
