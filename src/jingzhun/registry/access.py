@@ -12,7 +12,7 @@ from jingzhun.registry import regions
 from jingzhun.registry.models import Household, Person, Region
 
 
-def _scope_code(user) -> str | None:
+def scope_code(user) -> str | None:
     """The region code whose subtree the user sees; "" means everything (superuser), None means nothing."""
     if not user.is_authenticated or not user.is_active:
         return None
@@ -23,7 +23,7 @@ def _scope_code(user) -> str | None:
 
 def regions_for(user):
     """Regions the user may see: their own region and everything below it."""
-    code = _scope_code(user)
+    code = scope_code(user)
     if code is None:
         return Region.objects.none()
     return Region.objects.all() if code == "" else Region.objects.subtree(code)
@@ -31,7 +31,7 @@ def regions_for(user):
 
 def households_for(user):
     """Households the user may see (a range scan of the region_code index)."""
-    code = _scope_code(user)
+    code = scope_code(user)
     if code is None:
         return Household.objects.none()
     return Household.objects.all() if code == "" else Household.objects.in_region(code)
@@ -39,7 +39,7 @@ def households_for(user):
 
 def persons_for(user):
     """Persons of the households the user may see."""
-    code = _scope_code(user)
+    code = scope_code(user)
     if code is None:
         return Person.objects.none()
     if code == "":

@@ -9,25 +9,16 @@ from __future__ import annotations
 from django.http import Http404
 
 from jingzhun.registry import regions
-from jingzhun.registry.access import regions_for
+from jingzhun.registry.access import regions_for, scope_code
 from jingzhun.registry.models import Region
 from jingzhun.standards.models import CheckRun, Finding
 
 RUN_LEVELS = ("province", "city", "county")  # levels whose users may start check runs
 
 
-def _scope_code(user) -> str | None:
-    """The region code whose subtree the user sees; "" means everything (superuser), None means nothing."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.region_id:
-        return user.region_id
-    return "" if user.is_superuser else None
-
-
 def findings_for(user):
     """Findings the user may see: those of households in their region subtree (a range on region_code)."""
-    code = _scope_code(user)
+    code = scope_code(user)
     if code is None:
         return Finding.objects.none()
     if code == "":
@@ -55,7 +46,7 @@ def get_run_for_user(user, region: Region, run_id: int | None = None) -> CheckRu
     ``region`` must already come from ``get_region_for_user``. A run id that does not cover the region (or does
     not exist, or has not finished) answers 404.
     """
-    if _scope_code(user) is None:
+    if scope_code(user) is None:
         raise Http404("run not found")
     if run_id is None:
         return latest_run_for(region)
