@@ -91,3 +91,22 @@ def test_system_still_runs_djangos_system_checks(small_registry):
     output = run_check("--system")
     assert "System check identified no issues" in output
     assert not CheckRun.objects.exists()
+
+
+def test_a_snapshot_export_feeds_the_duckdb_engine(small_registry, tmp_path):
+    pytest.importorskip("duckdb")
+    out = io.StringIO()
+    call_command("export", "snapshot", "--out", str(tmp_path / "snap"), stdout=out)
+    assert (tmp_path / "snap" / "registry_person.parquet").exists()
+    county = small_registry["county"].code
+    run_check("--engine", "duckdb", "--snapshot", str(tmp_path / "snap"), "--region", county)
+    run_check("--region", county)
+    duckdb_run, database_run = CheckRun.objects.order_by("id")
+    assert duckdb_run.engine == "duckdb" and database_run.engine != "duckdb"
+    assert duckdb_run.counts == database_run.counts and duckdb_run.total > 0
+
+
+def test_a_snapshot_of_an_unknown_region_is_refused(small_registry, tmp_path):
+    pytest.importorskip("duckdb")
+    with pytest.raises(CommandError, match="no region with code 519999000000"):
+        call_command("export", "snapshot", "--out", str(tmp_path / "snap"), "--region", "519999000000")

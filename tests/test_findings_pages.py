@@ -124,7 +124,7 @@ def test_the_overview_shows_the_run_the_rule_set_the_chart_and_the_links(login, 
     page = login(personas.county_officer).get(overview_url(COUNTY)).content.decode()
     assert f"#{run.pk}" in page
     assert run.ruleset_sha256[:12] in page
-    assert "builtin v1" in page
+    assert f"builtin v{load_ruleset().version}" in page
     assert 'id="findings-chart-data"' in page
     assert "vendor/echarts/echarts.min.js" in page
     # The chart data carries the same numbers as the table; no inline script besides the JSON data.

@@ -58,7 +58,9 @@ CASES = {
     "INC-003": (ELIMINATED, None, low_income(5000), {("INC-003", None)}),
     "INC-004": ({}, None, {"stated_per_capita": Decimal(20000)}, {("INC-004", None)}),
     "INC-005": ({}, None, {"property_income": Decimal(-100)}, {("INC-005", None)}),
+    "INC-006": (EXITED, None, False, {("INC-006", None)}),
     "MON-001": ({"monitoring_category": "边缘易致贫户"}, None, None, {("MON-001", None)}),
+    "MON-004": ({**ELIMINATED, "risk_elimination_method": ""}, None, None, {("MON-004", None)}),
     "MON-002": ({**ELIMINATED, "food_secure": False}, None, None, {("MON-002", None), ("FOO-001", None)}),
     "MON-003": (ELIMINATED, members(户主={"labour_capacity": "丧失劳动力"}, 配偶={"labour_capacity": "无劳动力"}),
                 None, {("MON-003", None)}),
@@ -185,3 +187,18 @@ def test_a_run_records_the_rules_it_used():
     assert run.rules["FOO-001"]["item"] == "food"
     assert run.rules["FOO-001"]["when"] == "food_secure = false"
     assert set(run.rules) == {rule.id for rule in load_ruleset().rules}
+
+
+def test_comparing_two_runs_gives_new_persisting_and_resolved_findings():
+    from jingzhun.registry.models import Household
+    from jingzhun.standards.runs import compare
+
+    places = regions()
+    household = create_household(places["village"], "H1", {"food_secure": False, "water_quality_ok": False})
+    first = run_checks(places["county"], 2025)
+    Household.objects.filter(pk=household.pk).update(food_secure=True, clothing_secure=False)
+    second = run_checks(places["county"], 2025)
+    result = compare(first, second)
+    assert result.new == {"FOO-002": 1}
+    assert result.persisting == {"WAT-003": 1}
+    assert result.resolved == {"FOO-001": 1}

@@ -135,7 +135,17 @@ SELECT
     THEN 1
     ELSE 0
   END AS f12,
-  CASE WHEN h.monitoring_category <> '' AND h.risk_types = '' THEN 1 ELSE 0 END AS f13,
+  CASE
+    WHEN (
+      h.household_type = '脱贫户' OR h.monitoring_category <> ''
+    )
+    AND NOT (
+      i.id IS NOT NULL
+    )
+    THEN 1
+    ELSE 0
+  END AS f13,
+  CASE WHEN h.monitoring_category <> '' AND h.risk_types = '' THEN 1 ELSE 0 END AS f14,
   CASE
     WHEN h.risk_eliminated IS TRUE
     AND (
@@ -155,23 +165,28 @@ SELECT
     )
     THEN 1
     ELSE 0
-  END AS f14,
+  END AS f15,
   CASE
     WHEN h.risk_eliminated IS TRUE AND NOT COALESCE(agg.m2, 0) > 0
     THEN 1
     ELSE 0
-  END AS f15,
-  CASE WHEN agg.head_count <> 1 THEN 1 ELSE 0 END AS f16,
-  CASE WHEN COALESCE(agg.m3, 0) > 1 THEN 1 ELSE 0 END AS f17,
-  CASE WHEN r.level IS NULL OR r.level <> 'village' THEN 1 ELSE 0 END AS f18,
+  END AS f16,
+  CASE
+    WHEN h.risk_eliminated IS TRUE AND h.risk_elimination_method = ''
+    THEN 1
+    ELSE 0
+  END AS f17,
+  CASE WHEN agg.head_count <> 1 THEN 1 ELSE 0 END AS f18,
+  CASE WHEN COALESCE(agg.m3, 0) > 1 THEN 1 ELSE 0 END AS f19,
+  CASE WHEN r.level IS NULL OR r.level <> 'village' THEN 1 ELSE 0 END AS f20,
   CASE
     WHEN h.phone <> '' AND (
       LENGTH(h.phone) <> 11 OR NOT h.phone ~ '^[0-9]*$'
     )
     THEN 1
     ELSE 0
-  END AS f19,
-  CASE WHEN h.household_size > agg.normal_members THEN 1 ELSE 0 END AS f20,
+  END AS f21,
+  CASE WHEN h.household_size > agg.normal_members THEN 1 ELSE 0 END AS f22,
   COALESCE(agg.m1, 0) > 0 AS v0,
   COALESCE(agg.m0, 0) > 0 AS v1,
   COALESCE(agg.m2, 0) > 0 AS v2,
@@ -182,25 +197,27 @@ SELECT
   h.household_size AS v7,
   h.household_type AS v8,
   h.housing_grade AS v9,
-  h.monitoring_category AS v10,
-  agg.normal_members AS v11,
-  i.operating AS v12,
-  i.per_capita_net_income AS v13,
-  h.phone AS v14,
-  i.production_costs AS v15,
-  i.property_income AS v16,
-  r.level AS v17,
-  h.risk_eliminated AS v18,
-  h.risk_types AS v19,
-  h.safe_housing_measure AS v20,
-  i.stated_per_capita AS v21,
-  i.transfer AS v22,
-  i.wage AS v23,
-  h.water_fetch_minutes AS v24,
-  h.water_litres_per_day AS v25,
-  h.water_outage_days AS v26,
-  h.water_piped AS v27,
-  h.water_quality_ok AS v28
+  i.id IS NOT NULL AS v10,
+  h.monitoring_category AS v11,
+  agg.normal_members AS v12,
+  i.operating AS v13,
+  i.per_capita_net_income AS v14,
+  h.phone AS v15,
+  i.production_costs AS v16,
+  i.property_income AS v17,
+  r.level AS v18,
+  h.risk_eliminated AS v19,
+  h.risk_elimination_method AS v20,
+  h.risk_types AS v21,
+  h.safe_housing_measure AS v22,
+  i.stated_per_capita AS v23,
+  i.transfer AS v24,
+  i.wage AS v25,
+  h.water_fetch_minutes AS v26,
+  h.water_litres_per_day AS v27,
+  h.water_outage_days AS v28,
+  h.water_piped AS v29,
+  h.water_quality_ok AS v30
 FROM registry_household AS h
 LEFT JOIN registry_region AS r
   ON r.code = h.region_code
@@ -234,6 +251,9 @@ WHERE
         )
         OR (
           NOT COALESCE(agg.m2, 0) > 0
+        )
+        OR (
+          h.risk_elimination_method = ''
         )
       )
     )
@@ -284,6 +304,14 @@ WHERE
       OR i.production_costs < 0
     )
     OR (
+      (
+        h.household_type = '脱贫户' OR h.monitoring_category <> ''
+      )
+      AND NOT (
+        i.id IS NOT NULL
+      )
+    )
+    OR (
       h.monitoring_category <> '' AND h.risk_types = ''
     )
     OR (
@@ -311,7 +339,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('housing_grade', v9, 'safe_housing_measure', v20) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('housing_grade', v9, 'safe_housing_measure', v22) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
   f0 = 1
@@ -322,7 +350,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('household_type', v8, 'monitoring_category', v10, 'housing_grade', v9) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('household_type', v8, 'monitoring_category', v11, 'housing_grade', v9) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
   f1 = 1
@@ -333,7 +361,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('water_litres_per_day', v25, 'water_min_litres', %(water_min_litres)s) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('water_litres_per_day', v27, 'water_min_litres', %(water_min_litres)s) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
   f2 = 1
@@ -346,9 +374,9 @@ SELECT
   region_code,
   CAST(JSON_BUILD_OBJECT(
     'water_piped',
-    v27,
+    v29,
     'water_fetch_minutes',
-    v24,
+    v26,
     'water_max_fetch_minutes',
     %(water_max_fetch_minutes)s
   ) AS TEXT) AS values_json
@@ -362,7 +390,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('water_quality_ok', v28) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('water_quality_ok', v30) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
   f4 = 1
@@ -373,7 +401,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('water_outage_days', v26, 'water_max_outage_days', %(water_max_outage_days)s) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('water_outage_days', v28, 'water_max_outage_days', %(water_max_outage_days)s) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
   f5 = 1
@@ -410,9 +438,9 @@ SELECT
     'household_type',
     v8,
     'monitoring_category',
-    v10,
+    v11,
     'per_capita_income',
-    v13,
+    v14,
     'poverty_line',
     %(poverty_line)s
   ) AS TEXT) AS values_json
@@ -428,9 +456,9 @@ SELECT
   region_code,
   CAST(JSON_BUILD_OBJECT(
     'monitoring_category',
-    v10,
+    v11,
     'per_capita_income',
-    v13,
+    v14,
     'monitoring_line',
     %(monitoring_line)s
   ) AS TEXT) AS values_json
@@ -444,7 +472,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('risk_eliminated', v18, 'per_capita_income', v13, 'monitoring_line', %(monitoring_line)s) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('risk_eliminated', v19, 'per_capita_income', v14, 'monitoring_line', %(monitoring_line)s) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
   f10 = 1
@@ -455,7 +483,7 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('stated_per_capita', v21, 'per_capita_income', v13) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('stated_per_capita', v23, 'per_capita_income', v14) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
   f11 = 1
@@ -466,10 +494,21 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('wage', v23, 'operating', v12, 'property_income', v16, 'transfer', v22, 'production_costs', v15) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('wage', v25, 'operating', v13, 'property_income', v17, 'transfer', v24, 'production_costs', v16) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
   f12 = 1
+UNION ALL
+SELECT
+  %(run_id)s AS run_id,
+  'INC-006' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  CAST(JSON_BUILD_OBJECT('household_type', v8, 'monitoring_category', v11, 'income_recorded', v10) AS TEXT) AS values_json
+FROM jz_flags_household
+WHERE
+  f13 = 1
 UNION ALL
 SELECT
   %(run_id)s AS run_id,
@@ -477,10 +516,10 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('monitoring_category', v10, 'risk_types', v19) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('monitoring_category', v11, 'risk_types', v21) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
-  f13 = 1
+  f14 = 1
 UNION ALL
 SELECT
   %(run_id)s AS run_id,
@@ -490,7 +529,7 @@ SELECT
   region_code,
   CAST(JSON_BUILD_OBJECT(
     'risk_eliminated',
-    v18,
+    v19,
     'food_secure',
     v5,
     'clothing_secure',
@@ -498,17 +537,17 @@ SELECT
     'housing_grade',
     v9,
     'safe_housing_measure',
-    v20,
+    v22,
     'water_litres_per_day',
-    v25,
-    'water_piped',
     v27,
+    'water_piped',
+    v29,
     'water_fetch_minutes',
-    v24,
-    'water_quality_ok',
-    v28,
-    'water_outage_days',
     v26,
+    'water_quality_ok',
+    v30,
+    'water_outage_days',
+    v28,
     'ANY_MEMBER(status = ''正常'' AND age BETWEEN education_age_min AND education_age_max AND school_status IN (''非在校生'', '''') AND NOT home_schooled IS TRUE AND NOT health_exempt IS TRUE)',
     v1,
     'ANY_MEMBER(status = ''正常'' AND NOT insured_resident_medical IS TRUE AND NOT insured_employee_medical IS TRUE)',
@@ -526,7 +565,7 @@ SELECT
   ) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
-  f14 = 1
+  f15 = 1
 UNION ALL
 SELECT
   %(run_id)s AS run_id,
@@ -536,13 +575,24 @@ SELECT
   region_code,
   CAST(JSON_BUILD_OBJECT(
     'risk_eliminated',
-    v18,
+    v19,
     'ANY_MEMBER(status = ''正常'' AND labour_capacity IN (''普通劳动力'', ''技能劳动力'', ''弱劳动力或半劳动力''))',
     v2
   ) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
-  f15 = 1
+  f16 = 1
+UNION ALL
+SELECT
+  %(run_id)s AS run_id,
+  'MON-004' AS rule_id,
+  household_id,
+  person_id,
+  region_code,
+  CAST(JSON_BUILD_OBJECT('risk_eliminated', v19, 'risk_elimination_method', v20) AS TEXT) AS values_json
+FROM jz_flags_household
+WHERE
+  f17 = 1
 UNION ALL
 SELECT
   %(run_id)s AS run_id,
@@ -553,7 +603,7 @@ SELECT
   CAST(JSON_BUILD_OBJECT('head_count', v6) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
-  f16 = 1
+  f18 = 1
 UNION ALL
 SELECT
   %(run_id)s AS run_id,
@@ -564,7 +614,7 @@ SELECT
   CAST(JSON_BUILD_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''配偶'')', v3) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
-  f17 = 1
+  f19 = 1
 UNION ALL
 SELECT
   %(run_id)s AS run_id,
@@ -572,10 +622,10 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('region_level', v17) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('region_level', v18) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
-  f18 = 1
+  f20 = 1
 UNION ALL
 SELECT
   %(run_id)s AS run_id,
@@ -583,10 +633,10 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('phone', v14) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('phone', v15) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
-  f19 = 1
+  f21 = 1
 UNION ALL
 SELECT
   %(run_id)s AS run_id,
@@ -594,10 +644,10 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('household_size', v7, 'normal_members', v11) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('household_size', v7, 'normal_members', v12) AS TEXT) AS values_json
 FROM jz_flags_household
 WHERE
-  f20 = 1;
+  f22 = 1;
 
 DROP TABLE jz_flags_household;
 

@@ -1,7 +1,7 @@
 """``jingzhun export WHAT …``: write data out of jingzhun for the data office (unmasked: this is the office's copy).
 
-Each kind of export is a subcommand with its own arguments: ``findings`` now; ``registry`` and ``snapshot`` are
-meant to join it by adding an entry to SUBCOMMANDS (a function that adds arguments, a function that runs).
+Each kind of export is a subcommand with its own arguments: ``findings`` and ``snapshot`` now; ``registry`` is
+meant to join them by adding an entry to SUBCOMMANDS (a function that adds arguments, a function that runs).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from jingzhun.registry.models import Region
 from jingzhun.standards.exports import FORMATS, write_findings
 from jingzhun.standards.models import CheckRun, Finding
 
@@ -55,7 +56,34 @@ def _export_findings(command: BaseCommand, options: dict) -> None:
     command.stdout.write(f"Wrote {count:,} findings of check run #{run.pk} ({run.region_id}, {run.year}) to {out}")
 
 
+# --- snapshot ----------------------------------------------------------------------------------------------------
+
+
+def _snapshot_arguments(parser) -> None:
+    parser.add_argument("--out", required=True, metavar="DIR", help="directory for the Parquet files")
+    parser.add_argument("--region", metavar="CODE", help="only households under this region (default: all)")
+
+
+def _export_snapshot(command: BaseCommand, options: dict) -> None:
+    try:
+        from jingzhun.standards.snapshot import write_snapshot
+    except ImportError:
+        raise CommandError("the Parquet snapshot needs the duckdb extra: pip install 'jingzhun[duckdb]'") from None
+    code = options["region"]
+    if code and not Region.objects.filter(code=code).exists():
+        raise CommandError(f"no region with code {code}")
+    counts = write_snapshot(options["out"], code)
+    rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
+    command.stdout.write(f"Wrote a Parquet snapshot to {options['out']}: {rows}")
+    command.stdout.write(f"Check it with: jingzhun check --engine duckdb --snapshot {options['out']}")
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
+    "snapshot": Subcommand(
+        help="the registry as Parquet files, for batch checks with --engine duckdb",
+        add_arguments=_snapshot_arguments,
+        handle=_export_snapshot,
+    ),
     "findings": Subcommand(
         help="findings of a check run, one row per finding", add_arguments=_findings_arguments, handle=_export_findings
     ),
@@ -63,7 +91,10 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 
 
 class Command(BaseCommand):
-    help = "Export data: `jingzhun export findings --format csv|xlsx --out FILE [--run ID]`."
+    help = (
+        "Export data: `jingzhun export findings --format csv|xlsx --out FILE [--run ID]`, "
+        "`jingzhun export snapshot --out DIR [--region CODE]`."
+    )
 
     def add_arguments(self, parser):
         subparsers = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
