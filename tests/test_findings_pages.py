@@ -482,3 +482,23 @@ def test_the_web_export_filters_by_rule_and_writes_xlsx(login, personas, checked
 def test_items_cover_every_builtin_rule():
     assert {item_of(rule.id) for rule in load_ruleset().rules} <= set(ITEMS)
     assert len(VILLAGES) == 5
+
+
+def test_a_run_of_a_custom_rule_file_is_shown_with_its_own_rules(login, personas, registry, tmp_path):
+    from jingzhun.engine.spec import load_text
+
+    local = load_text(
+        "ruleset: local\nversion: 3\nrules:\n"
+        "  - id: LOC-001\n    item: housing\n    level: household\n    severity: low\n"
+        "    title: {zh: 本地住房核查, en: Local housing check}\n    message: {zh: 本地, en: local}\n"
+        "    when: housing_grade = 'D'\n",
+        "local.yaml",
+    )
+    plant_unsafe_house(VILLAGE_B, "HOUSE-LOCAL")
+    run = run_checks(Region.objects.get(code=COUNTY), YEAR, ruleset=local)
+    assert run.counts == {"LOC-001": 1}
+    client = login(personas.county_officer)
+    page = client.get(overview_url(COUNTY), {"run": run.pk}).content.decode()
+    assert "本地住房核查" in page
+    listed = client.get(households_url(COUNTY), {"run": run.pk, "item": "housing"})
+    assert "HOUSE-LOCAL" in listed.content.decode()

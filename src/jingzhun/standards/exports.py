@@ -23,6 +23,7 @@ from jingzhun.engine.spec import Rule
 from jingzhun.registry import masking
 from jingzhun.registry.choices import PersonStatus, Relation
 from jingzhun.registry.models import Household, IncomeRecord, Person, StandardParameters
+from jingzhun.standards.models import CheckRun
 from jingzhun.standards.rules import ENUM_FIELDS, load_ruleset, schema
 
 CHUNK_SIZE = 2000
@@ -91,13 +92,33 @@ def _builtin_rules() -> dict[str, Rule]:
     return {rule.id: rule for rule in load_ruleset().rules}
 
 
-def rule_for(rule_id: str) -> Rule | None:
-    """The built-in rule with this id (runs record the rule set's hash, not its file: ids are stable)."""
-    return _builtin_rules().get(rule_id)
+_RULE_FIELDS = ("item", "level", "severity", "title_zh", "title_en", "message_zh", "message_en", "when", "reference")
+_recorded_rules: dict[int, dict[str, Rule]] = {}
 
 
-def item_of(rule_id: str) -> str:
-    rule = rule_for(rule_id)
+def rules_of(run=None) -> dict[str, Rule]:
+    """The rules as ``run`` recorded them when it ran (its own rule file, even a custom one).
+
+    Runs from before runs recorded their rules, and no run at all, fall back to the built-in set (ids are stable).
+    A run's rules never change, so they are kept per run id for the life of the process.
+    """
+    if run is None or not run.rules:
+        return _builtin_rules()
+    if run.pk not in _recorded_rules:
+        _recorded_rules[run.pk] = {
+            rule_id: Rule(id=rule_id, **{name: data.get(name, "") for name in _RULE_FIELDS})
+            for rule_id, data in run.rules.items()
+        }
+    return _recorded_rules[run.pk]
+
+
+def rule_for(rule_id: str, run=None) -> Rule | None:
+    """The rule with this id, as ``run`` used it (the built-in set when no run is given)."""
+    return rules_of(run).get(rule_id)
+
+
+def item_of(rule_id: str, run=None) -> str:
+    rule = rule_for(rule_id, run)
     return rule.item if rule is not None else "data"
 
 
@@ -253,10 +274,13 @@ def export_rows(findings, *, user=None) -> Iterator[tuple]:
             "values_json",
         )
     )
+    runs: dict[int, CheckRun] = {}
     for run_id, rule_id, number, id_number, name, head_name, region_code, town, village, raw in rows.iterator(
         chunk_size=CHUNK_SIZE
     ):
-        rule = rule_for(rule_id)
+        if run_id not in runs:  # one query per run exported (usually one)
+            runs[run_id] = CheckRun.objects.only("rules").get(pk=run_id)
+        rule = rule_for(rule_id, runs[run_id])
         id_number = id_number or ""
         if user is not None and id_number:
             id_number = masking.id_number_for(user, id_number)

@@ -59,6 +59,7 @@ from jingzhun.standards.exports import (
     rule_for,
     rule_message,
     rule_title,
+    rules_of,
     value_pairs,
     value_text,
     write_xlsx,
@@ -107,8 +108,8 @@ def _run_year(user, region: Region) -> int | None:
     return year or _latest_year()
 
 
-def _rule_ids_of_item(item: str) -> list[str]:
-    return [rule.id for rule in load_ruleset().rules if rule.item == item]
+def _rule_ids_of_item(item: str, run=None) -> list[str]:
+    return [rule.id for rule in rules_of(run).values() if rule.item == item]
 
 
 @dataclass
@@ -117,18 +118,19 @@ class Filters:
 
     item: str = ""
     rule: str = ""
+    run: object = None  # the run whose rules the filter names (its own rule set)
 
     @classmethod
-    def from_request(cls, request: HttpRequest) -> Filters:
+    def from_request(cls, request: HttpRequest, run=None) -> Filters:
         item = request.GET.get("item", "")
         rule = request.GET.get("rule", "")
-        return cls(item=item if item in ITEMS else "", rule=rule if rule_for(rule) is not None else "")
+        return cls(item=item if item in ITEMS else "", rule=rule if rule_for(rule, run) is not None else "", run=run)
 
     def apply(self, findings):
         if self.rule:
             return findings.filter(rule_id=self.rule)
         if self.item:
-            return findings.filter(rule_id__in=_rule_ids_of_item(self.item))
+            return findings.filter(rule_id__in=_rule_ids_of_item(self.item, self.run))
         return findings
 
     def params(self, **extra) -> dict[str, str]:
@@ -181,7 +183,7 @@ def _grouped_counts(user, region: Region, run) -> tuple[dict[str, ItemCounts], d
     by_prefix: dict[str, ItemCounts] = defaultdict(lambda: ItemCounts(None))
     by_rule: dict[str, int] = defaultdict(int)
     for row in rows:
-        by_prefix[row["prefix"]].by_item[item_of(row["rule_id"])] += row["n"]
+        by_prefix[row["prefix"]].by_item[item_of(row["rule_id"], run)] += row["n"]
         by_rule[row["rule_id"]] += row["n"]
     return by_prefix, by_rule
 
@@ -228,7 +230,7 @@ def region_overview(request: HttpRequest, code: str) -> HttpResponse:
             for item, n in counts.by_item.items():
                 total.by_item[item] += n
         rules = []
-        for rule in load_ruleset().rules:
+        for rule in rules_of(run).values():
             rules.append(
                 {
                     "rule": rule,
@@ -271,14 +273,14 @@ def household_list(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
     region = get_region_for_user(user, code)
     run = _run_from_request(request, region)
-    filters = Filters.from_request(request)
+    filters = Filters.from_request(request, run)
     context = {
         "region": region,
         "breadcrumbs": _breadcrumbs(user, region),
         "run": run,
         "filters": filters,
         "items": [(item, ITEM_LABELS[item]) for item in ITEMS],
-        "rules": [(rule.id, rule_title(rule)) for rule in load_ruleset().rules],
+        "rules": [(rule.id, rule_title(rule)) for rule in rules_of(run).values()],
     }
     if run is not None:
         findings = filters.apply(findings_for(user).filter(run=run, region_code__range=region.bounds))
@@ -347,7 +349,7 @@ def household_findings(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("rule_id", "person_id", "id")
         )
         for finding in findings:
-            rule = rule_for(finding.rule_id)
+            rule = rule_for(finding.rule_id, run)
             fields, parameters = value_pairs(finding.values)
             items.append(
                 {
@@ -536,7 +538,7 @@ def export_findings(request: HttpRequest, code: str) -> HttpResponse:
     fmt = request.GET.get("format", "csv")
     if fmt not in FORMATS:
         raise Http404("unknown format")
-    filters = Filters.from_request(request)
+    filters = Filters.from_request(request, run)
     findings = filters.apply(findings_for(user).filter(run=run, region_code__range=region.bounds))
     rows = export_rows(findings, user=user)
     name = f"findings-{region.code}-run{run.pk}.{fmt}"
