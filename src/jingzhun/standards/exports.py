@@ -93,23 +93,23 @@ def _builtin_rules() -> dict[str, Rule]:
 
 
 _RULE_FIELDS = ("item", "level", "severity", "title_zh", "title_en", "message_zh", "message_en", "when", "reference")
-_recorded_rules: dict[int, dict[str, Rule]] = {}
 
 
 def rules_of(run=None) -> dict[str, Rule]:
     """The rules as ``run`` recorded them when it ran (its own rule file, even a custom one).
 
     Runs from before runs recorded their rules, and no run at all, fall back to the built-in set (ids are stable).
-    A run's rules never change, so they are kept per run id for the life of the process.
+    Built once per run object (a request's worth), never per id across requests: ids can be reused.
     """
     if run is None or not run.rules:
         return _builtin_rules()
-    if run.pk not in _recorded_rules:
-        _recorded_rules[run.pk] = {
+    cached = getattr(run, "_rules_by_id", None)
+    if cached is None:
+        cached = run._rules_by_id = {
             rule_id: Rule(id=rule_id, **{name: data.get(name, "") for name in _RULE_FIELDS})
             for rule_id, data in run.rules.items()
         }
-    return _recorded_rules[run.pk]
+    return cached
 
 
 def rule_for(rule_id: str, run=None) -> Rule | None:
