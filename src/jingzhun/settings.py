@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "jingzhun.accounts",
     "jingzhun.registry",
     "jingzhun.standards",
+    "jingzhun.audit",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from jingzhun.audit.chain import record
 from jingzhun.engine.compiler import Plan, compile_ruleset
 from jingzhun.engine.executors import FINDING_COLUMNS, bindings, executor_for
 from jingzhun.engine.spec import RuleSet
@@ -109,6 +110,9 @@ def run_checks(
     run.status = CheckRun.Status.DONE
     run.finished_at = timezone.now()
     run.save(update_fields=["counts", "total", "seconds", "status", "finished_at"])
+    record("check_run", actor=user, obj=run, region_code=region.code,
+           changes={"year": year, "ruleset": f"{ruleset.name} v{ruleset.version}", "sha256": ruleset.sha256,
+                    "engine": dialect, "findings": run.total})  # fmt: skip
     return run
 
 

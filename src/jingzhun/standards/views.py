@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_tasks.base import TaskResultStatus
 from django_tasks.exceptions import TaskResultDoesNotExist
 
+from jingzhun.audit.chain import client_ip, record
 from jingzhun.engine.compiler import check_rule
 from jingzhun.registry import masking, regions
 from jingzhun.registry.access import (
@@ -542,6 +543,9 @@ def export_findings(request: HttpRequest, code: str) -> HttpResponse:
     findings = filters.apply(findings_for(user).filter(run=run, region_code__range=region.bounds))
     rows = export_rows(findings, user=user)
     name = f"findings-{region.code}-run{run.pk}.{fmt}"
+    record("export", actor=user, obj=run, region_code=region.code, ip=client_ip(request),
+           changes={"what": "findings", "format": fmt, "item": filters.item, "rule": filters.rule,
+                    "masked": not user.can_view_personal_data})  # fmt: skip
     if fmt == "csv":
         response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from jingzhun.audit.chain import record
 from jingzhun.registry.models import Region
 from jingzhun.standards.exports import FORMATS, write_findings
 from jingzhun.standards.models import CheckRun, Finding
@@ -53,6 +54,8 @@ def _export_findings(command: BaseCommand, options: dict) -> None:
     # The office's copy: unscoped and unmasked; the words in the values column in Chinese.
     with translation.override("zh-hans"):
         count = write_findings(Finding.objects.filter(run=run), fmt, out)
+    record("export", obj=run, region_code=run.region_id,
+           changes={"what": "findings", "format": fmt, "file": str(out), "rows": count, "masked": False})  # fmt: skip
     command.stdout.write(f"Wrote {count:,} findings of check run #{run.pk} ({run.region_id}, {run.year}) to {out}")
 
 
@@ -73,6 +76,12 @@ def _export_snapshot(command: BaseCommand, options: dict) -> None:
     if code and not Region.objects.filter(code=code).exists():
         raise CommandError(f"no region with code {code}")
     counts = write_snapshot(options["out"], code)
+    record(
+        "export",
+        object_type="registry.snapshot",
+        region_code=code or "",
+        changes={"what": "snapshot", "directory": str(options["out"]), "rows": counts, "masked": False},
+    )
     rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
     command.stdout.write(f"Wrote a Parquet snapshot to {options['out']}: {rows}")
     command.stdout.write(f"Check it with: jingzhun check --engine duckdb --snapshot {options['out']}")

@@ -1,0 +1,84 @@
+"""Append to the audit chain and verify it.
+
+Each entry's hash is SHA-256 over the previous hash and a canonical JSON of the entry's content (sorted keys, no
+spaces, ISO times in UTC), so the same content always hashes the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from jingzhun.audit.models import AuditEntry, ChainHead
+
+GENESIS = "0" * 64
+
+
+def _canonical(entry: AuditEntry) -> bytes:
+    at = entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    content = {
+        "seq": entry.seq, "at": at, "actor": entry.actor_id, "actor_name": entry.actor_name,
+        "action": entry.action, "object_type": entry.object_type, "object_id": entry.object_id,
+        "region_code": entry.region_code, "changes": entry.changes, "ip": entry.ip,
+    }  # fmt: skip
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
+    return hashlib.sha256(prev_hash.encode() + b"\n" + _canonical(entry)).hexdigest()
+
+
+def record(action: str, *, actor=None, obj=None, object_type: str = "", object_id: str = "", region_code: str = "",
+           changes: dict | None = None, ip: str | None = None) -> AuditEntry:  # fmt: skip
+    """Append one entry (inside the caller's transaction when there is one: it commits or rolls back with it)."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        entry = AuditEntry(
+            seq=head.last_seq + 1, at=timezone.now(),
+            actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+            actor_name=getattr(actor, "username", "") or "", action=action, object_type=object_type,
+            object_id=str(object_id), region_code=region_code, changes=changes or {}, ip=ip,
+            prev_hash=head.last_hash,
+        )  # fmt: skip
+        entry.hash = entry_hash(head.last_hash, entry)
+        entry.save()
+        ChainHead.objects.filter(pk=1).update(last_seq=entry.seq, last_hash=entry.hash)
+    return entry
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    checked: int
+    broken_at: int | None = None  # sequence number of the first broken link
+    reason: str = ""
+
+
+def verify(batch: int = 5000) -> Verdict:
+    """Walk the chain in order; return the first broken link (edited, deleted or reordered entry)."""
+    expected_seq, prev_hash, checked = 1, GENESIS, 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch):
+        if entry.seq != expected_seq:
+            return Verdict(False, checked, expected_seq, f"entry #{expected_seq} is missing (next is #{entry.seq})")
+        if entry.prev_hash != prev_hash:
+            return Verdict(False, checked, entry.seq, "its previous-hash does not match the entry before it")
+        if entry_hash(prev_hash, entry) != entry.hash:
+            return Verdict(False, checked, entry.seq, "its content does not match its hash (edited)")
+        prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_seq != checked or head.last_hash != prev_hash):
+        return Verdict(False, checked, checked + 1, "the chain ends before its recorded head (entries removed)")
+    return Verdict(True, checked)
+
+
+def client_ip(request) -> str | None:
+    """The client's address as the server saw it (REMOTE_ADDR; a proxy must set it via the WSGI server)."""
+    return request.META.get("REMOTE_ADDR") if request is not None else None
