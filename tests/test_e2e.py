@@ -43,8 +43,12 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
+    problems = []  # anything the browser refused (a CSP violation) or a script error
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
     context.close()
+    assert [p for p in problems if "favicon" not in p and "404" not in p] == []
 
 
 def sign_in(page, live_server, username: str) -> None:
