@@ -1,0 +1,127 @@
+"""Walk every URL the project declares, as every persona, and look for anything outside the persona's region.
+
+The URL conf is introspected, so an endpoint added later is walked without anyone remembering to add it; a
+parameter this test does not know how to fill fails it with a message saying which. Each URL is requested with
+in-scope and out-of-scope values; a response may be 200, a redirect, 403/404/405 — and whatever it shows must not
+contain a household number, a person's name or an ID number from outside the persona's subtree. An object outside
+the subtree must answer 404 (not 403: a user must not learn that it exists).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import COUNTY, OTHER_COUNTY, OTHER_VILLAGE, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, VILLAGE_D
+from jingzhun.registry import regions as codes
+from jingzhun.registry.models import Household, Person, Region
+from jingzhun.standards.runs import run_checks
+
+pytestmark = pytest.mark.django_db
+
+SKIPPED_NAMESPACES = ("admin",)  # the Django admin: staff only, its own permission checks (tested below)
+CODES = [COUNTY, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, VILLAGE_D, OTHER_COUNTY, OTHER_VILLAGE]
+
+
+def declared_patterns():
+    """(route, name, parameter names) of every URL pattern, outside the skipped namespaces."""
+
+    def walk(patterns, prefix, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or namespace
+                if inner in SKIPPED_NAMESPACES:
+                    continue
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern):
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                yield prefix + str(pattern.pattern), name, tuple(pattern.pattern.converters)
+
+    return list(walk(get_resolver().url_patterns, "", ""))
+
+
+@pytest.fixture
+def world(registry):
+    """The conftest registry with findings everywhere (a run over the whole province)."""
+    run_checks(Region.objects.get(code="510000000000"), 2025)
+    households = list(Household.objects.select_related("village"))
+    return {"households": households, "persons": list(Person.objects.select_related("household"))}
+
+
+def values_for(parameter: str, world) -> list:
+    if parameter == "code":
+        return CODES
+    if parameter == "pk":
+        return [h.pk for h in world["households"]]
+    if parameter == "task_id":
+        return ["00000000-0000-0000-0000-000000000000"]
+    raise AssertionError(f"the scope walk does not know how to fill URL parameter {parameter!r}: add it here")
+
+
+def in_scope(user, code: str) -> bool:
+    if user.is_superuser and not user.region_id:
+        return True
+    return bool(user.region_id) and codes.contains(user.region_id, code)
+
+
+def secrets_outside(user, world) -> list[str]:
+    """Strings that must never appear in what ``user`` is shown: other regions' households and persons."""
+    hidden = []
+    for household in world["households"]:
+        if not in_scope(user, household.village_id):
+            hidden.append(household.number)
+    for person in world["persons"]:
+        if not in_scope(user, person.household.village_id):
+            hidden += [person.name, person.id_number]
+    return [text for text in hidden if text]
+
+
+def test_every_declared_endpoint_is_walked(world):
+    names = {name for _, name, _ in declared_patterns()}
+    assert {"registry:household", "standards:household-findings", "standards:export"} <= names
+    for _, _, parameters in declared_patterns():
+        for parameter in parameters:
+            values_for(parameter, world)  # fails for an unknown parameter
+
+
+@pytest.mark.parametrize("persona", ["county_officer", "town_officer", "village_cadre", "viewer", "outsider",
+                                     "no_region"])  # fmt: skip
+def test_no_response_shows_anything_outside_the_personas_region(client, personas, world, persona):
+    user = getattr(personas, persona)
+    client.force_login(user)
+    hidden = secrets_outside(user, world)
+    # A search for an outsider's full ID number: the typed text may be echoed, but nothing it would find.
+    outsider_id = next((p.id_number for p in world["persons"] if not in_scope(user, p.household.village_id)), "x")
+    walked = 0
+    for _route, name, parameters in declared_patterns():
+        if name in ("logout", "set_language"):
+            continue  # state changes on POST only; a GET of them reveals nothing
+        choices = [values_for(parameter, world) for parameter in parameters]
+        for combination in itertools.product(*choices):
+            kwargs = dict(zip(parameters, combination, strict=True))
+            url = reverse(name, kwargs=kwargs)
+            for query in ("", "?format=csv", "?q=" + outsider_id):
+                response = client.get(url + query)
+                walked += 1
+                assert response.status_code in (200, 301, 302, 403, 404, 405), (url, response.status_code)
+                if response.status_code == 403 and "code" in kwargs and not in_scope(user, kwargs["code"]):
+                    pytest.fail(f"{url} answered 403 for another region: it must be 404")
+                if "pk" in kwargs:
+                    household = next(h for h in world["households"] if h.pk == kwargs["pk"])
+                    if not in_scope(user, household.village_id):
+                        assert response.status_code == 404, (url, response.status_code)
+                body = b"".join(response.streaming_content) if response.streaming else response.content
+                text = body.decode("utf-8", errors="replace")
+                leaked = [secret for secret in hidden if secret in text and not (query and secret == outsider_id)]
+                assert not leaked, f"{persona} saw {leaked[:3]} at {url + query}"
+    assert walked > 100
+
+
+def test_the_admin_is_for_staff_only(client, personas):
+    client.force_login(personas.county_officer)
+    response = client.get("/admin/registry/household/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client.force_login(personas.superuser)
+    assert client.get("/admin/registry/household/").status_code == 200
