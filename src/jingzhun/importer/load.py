@@ -1,0 +1,356 @@
+"""Compare a parsed registry file with the database and write the difference in one transaction.
+
+``plan`` only reads: it places each household on its village (or plans the missing regions with
+``create_regions``), matches households by 户编号 and members by ID number (by name when a member has none), and
+decides every row's outcome. ``apply`` writes the plan with bulk inserts and updates inside one transaction, so a
+failure anywhere leaves the database as it was. A dry run is a plan without ``apply``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from jingzhun.importer.registry_file import (
+    HELD_BACK,
+    NOT_A_VILLAGE,
+    REASONS,
+    FileHousehold,
+    ParsedFile,
+    Rejection,
+    Schema,
+)
+from jingzhun.registry import choices, regions, template
+from jingzhun.registry.models import Household, IncomeRecord, Person, Region, apply_id_fields
+from jingzhun.registry.statistics import refresh_statistics
+
+INSERTED, UPDATED, UNCHANGED, REJECTED = "inserted", "updated", "unchanged", "rejected"
+OUTCOMES = (INSERTED, UPDATED, UNCHANGED, REJECTED)
+CHUNK = 500  # rows per IN (...) lookup and per bulk statement: under every backend's parameter limit
+
+# Person fields derived from the ID number by apply_id_fields (compared, never read from the file).
+_ID_DERIVED = ("id_valid", "id_error", "id_birth_date", "id_sex", "birth_date", "sex", "id_number")
+
+
+def schema() -> Schema:
+    """Build what the database can hold from the models: enumeration values, text lengths, number formats."""
+    allowed = {
+        name: tuple(value.values)
+        for name, value in vars(choices).items()
+        if isinstance(value, type) and hasattr(value, "values") and name[0].isupper()
+    }
+    max_length, places, maximum = {}, {}, {}
+    for model in (Household, Person, IncomeRecord):
+        for model_field in model._meta.concrete_fields:
+            if model_field.get_internal_type() == "CharField":
+                max_length[model_field.name] = model_field.max_length
+            elif model_field.get_internal_type() == "DecimalField":
+                places[model_field.name] = (model_field.decimal_places, model_field.max_digits)
+            elif model_field.get_internal_type() == "PositiveIntegerField":
+                maximum[model_field.name] = 2147483647
+    return Schema(allowed=allowed, max_length=max_length, decimal_places=places, int_maximum=maximum)
+
+
+@dataclass
+class Plan:
+    parsed: ParsedFile
+    outcome: dict[int, str] = field(default_factory=dict)  # file row → inserted/updated/unchanged/rejected
+    rejections: list[Rejection] = field(default_factory=list)
+    new_regions: list[Region] = field(default_factory=list)
+    new_households: list[tuple[Household, FileHousehold]] = field(default_factory=list)
+    changed_households: list[Household] = field(default_factory=list)
+    new_persons: list[tuple[Person, str]] = field(default_factory=list)  # (person, household number)
+    changed_persons: list[Person] = field(default_factory=list)
+    moved_out: list[Person] = field(default_factory=list)
+    new_incomes: list[tuple[IncomeRecord, str]] = field(default_factory=list)
+    changed_incomes: list[IncomeRecord] = field(default_factory=list)
+    household_fields: set[str] = field(default_factory=set)
+    person_fields: set[str] = field(default_factory=set)
+    income_fields: set[str] = field(default_factory=set)
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for outcome in self.outcome.values():
+            counts[outcome] += 1
+        return counts
+
+    @property
+    def moved_out_list(self) -> list[tuple[str, str, str]]:
+        """(户编号, name, ID number) of every member marked moved out."""
+        return [(person.household.number, person.name, person.id_number) for person in self.moved_out]
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _file_fields(parsed: ParsedFile, level: str) -> set[str]:
+    return {column.field for column in parsed.columns.values() if column.level == level and column.field}
+
+
+def plan(parsed: ParsedFile, *, create_regions: bool = False) -> Plan:
+    """Decide what importing ``parsed`` would change, without writing."""
+    result = Plan(parsed, rejections=list(parsed.rejections))
+    for rejection in parsed.rejections:
+        result.outcome[rejection.row] = REJECTED
+    result.household_fields = _file_fields(parsed, template.HOUSEHOLD) - {"number", "village"}
+    result.person_fields = _file_fields(parsed, template.PERSON)
+    result.income_fields = _file_fields(parsed, template.INCOME) - {"year"}
+    households = _place(result, parsed.households, create_regions)
+    existing = _existing_households([household.number for household in households])
+    members = _existing_members([household.pk for household in existing.values()])
+    incomes = _existing_incomes(existing.values())
+    now = timezone.now()
+    for file_household in households:
+        _plan_household(result, file_household, existing.get(file_household.number), members, incomes, now)
+    return result
+
+
+def _place(result: Plan, households: list[FileHousehold], create_regions: bool) -> list[FileHousehold]:
+    """Keep the households whose code is a village (planning missing villages if asked); reject the rest."""
+    codes = {household.region_code for household in households if regions.is_code(household.region_code)}
+    if create_regions:
+        codes |= {ancestor for code in list(codes) for ancestor in regions.ancestor_codes(code)}
+    known: dict[str, str] = {}
+    for chunk in _chunks(sorted(codes)):
+        known.update(Region.objects.filter(code__in=chunk).values_list("code", "level"))
+    planned: dict[str, Region] = {}
+    placed = []
+    header = _file_header(result.parsed, "行政区划代码")
+    for household in households:
+        code = household.region_code
+        level = known.get(code) or (planned[code].level if code in planned else None)
+        if level == "village":
+            placed.append(household)
+            continue
+        if level is None and create_regions and regions.is_code(code) and regions.level_of(code) == "village":
+            for ancestor in regions.ancestor_codes(code):
+                if ancestor not in known and ancestor not in planned:
+                    name = household.town_name if regions.level_of(ancestor) == "town" and household.town_name else ""
+                    planned[ancestor] = _new_region(ancestor, name)
+            planned[code] = _new_region(code, household.village_name)
+            placed.append(household)
+            continue
+        first, *others = household.rows
+        result.rejections.append(Rejection(first, header, code, NOT_A_VILLAGE, household.number))
+        result.rejections.extend(Rejection(row, "", "", HELD_BACK, household.number, str(first)) for row in others)
+        for row in household.rows:
+            result.outcome[row] = REJECTED
+    result.new_regions = sorted(planned.values(), key=lambda region: region.code)
+    result.rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
+    return placed
+
+
+def _new_region(code: str, name: str) -> Region:
+    return Region(code=code, name=name or code, level=regions.level_of(code), parent_id=regions.parent_code(code))
+
+
+def _file_header(parsed: ParsedFile, header: str) -> str:
+    for index, column in parsed.columns.items():
+        if column.header == header:
+            return parsed.headers[index]
+    return header
+
+
+def _existing_households(numbers: list[str]) -> dict[str, Household]:
+    found: dict[str, Household] = {}
+    for chunk in _chunks(numbers):
+        found.update((household.number, household) for household in Household.objects.filter(number__in=chunk))
+    return found
+
+
+def _existing_members(household_ids: list[int]) -> dict[int, list[Person]]:
+    found: dict[int, list[Person]] = {}
+    for chunk in _chunks(household_ids):
+        # The person_unique_id_in_household constraint's index serves household_id lookups.
+        for person in Person.objects.filter(household_id__in=chunk).defer("birth_ymd").order_by("id"):
+            found.setdefault(person.household_id, []).append(person)
+    return found
+
+
+def _existing_incomes(households: Iterable[Household]) -> dict[tuple[int, int], IncomeRecord]:
+    ids = [household.pk for household in households]
+    found: dict[tuple[int, int], IncomeRecord] = {}
+    for chunk in _chunks(ids):
+        for income in IncomeRecord.objects.filter(household_id__in=chunk).defer("per_capita_net_income"):
+            found[(income.household_id, income.year)] = income
+    return found
+
+
+def _differs(instance: Model, values: dict[str, object]) -> bool:
+    return any(getattr(instance, name) != value for name, value in values.items())
+
+
+def _person_values(file_values: dict[str, object], fields: set[str]) -> dict[str, object]:
+    values = {name: file_values.get(name) for name in fields}
+    if not values.get("id_type"):
+        values["id_type"] = choices.IdType.RESIDENT_ID
+    if "status" in values and not values["status"]:
+        values["status"] = choices.PersonStatus.NORMAL
+    return values
+
+
+def _derived(person: Person) -> dict[str, object]:
+    return {name: getattr(person, name) for name in _ID_DERIVED}
+
+
+def _key(person: Person) -> tuple[str, str]:
+    return ("id", person.id_number) if person.id_number else ("name", person.name)
+
+
+def _plan_household(result: Plan, file_household: FileHousehold, existing: Household | None, members, incomes, now):
+    household_values = {name: file_household.household.get(name) for name in result.household_fields}
+    household_values = {
+        name: ("" if value is None and isinstance(Household._meta.get_field(name).default, str) else value)
+        for name, value in household_values.items()
+    }
+    for name, value in list(household_values.items()):
+        model_field = Household._meta.get_field(name)
+        if value is None and not model_field.null:
+            household_values[name] = ""
+    if existing is None:
+        household = Household(number=file_household.number, village_id=file_household.region_code, **household_values)
+        result.new_households.append((household, file_household))
+        household_changed = True
+        current: list[Person] = []
+    else:
+        household = existing
+        household_changed = household.village_id != file_household.region_code or _differs(household, household_values)
+        if household_changed:
+            household.village_id = file_household.region_code
+            for name, value in household_values.items():
+                setattr(household, name, value)
+            household.updated_at = now
+            result.changed_households.append(household)
+        current = members.get(household.pk, [])
+    by_key = {_key(person): person for person in current}
+    row_changes: dict[int, str] = {}
+    seen_keys = set()
+    normal = 0
+    for file_person in file_household.persons:
+        values = _person_values(file_person.values, result.person_fields)
+        for name, value in list(values.items()):
+            if value is None and not Person._meta.get_field(name).null:
+                values[name] = ""
+        candidate = apply_id_fields(Person(**values))
+        key = _key(candidate)
+        seen_keys.add(key)
+        match = by_key.get(key)
+        if match is None:
+            result.new_persons.append((candidate, file_household.number))
+            row_changes[file_person.row] = INSERTED
+            status = candidate.status
+        else:
+            wanted = {**values, **_derived(candidate)}
+            if _differs(match, wanted):
+                for name, value in wanted.items():
+                    setattr(match, name, value)
+                match.updated_at = now
+                result.changed_persons.append(match)
+                row_changes[file_person.row] = UPDATED
+            else:
+                row_changes[file_person.row] = UNCHANGED
+            status = match.status
+        normal += status == choices.PersonStatus.NORMAL
+    for person in current:
+        if _key(person) not in seen_keys and person.status == choices.PersonStatus.NORMAL:
+            person.status = choices.PersonStatus.MOVED_OUT
+            person.updated_at = now
+            person.household = household
+            result.moved_out.append(person)
+    income_changed = _plan_income(result, file_household, household if existing else None, incomes, normal)
+    for row, change in row_changes.items():
+        if change == UNCHANGED and (
+            household_changed or income_changed or (result.moved_out and _moved(result, household))
+        ):
+            change = UPDATED
+        result.outcome[row] = change
+
+
+def _moved(result: Plan, household: Household) -> bool:
+    return any(person.household is household for person in result.moved_out)
+
+
+def _plan_income(result: Plan, file_household: FileHousehold, existing: Household | None, incomes, normal) -> bool:
+    year = file_household.income.get("year")
+    if year is None:
+        return False
+    values = {name: file_household.income.get(name) for name in result.income_fields}
+    for name, value in list(values.items()):
+        if value is None and name != "stated_per_capita":
+            values[name] = IncomeRecord._meta.get_field(name).default
+    values["household_size"] = normal
+    record = incomes.get((existing.pk, year)) if existing is not None else None
+    if record is None:
+        result.new_incomes.append((IncomeRecord(year=year, **values), file_household.number))
+        return True
+    if _differs(record, values):
+        for name, value in values.items():
+            setattr(record, name, value)
+        result.changed_incomes.append(record)
+        return True
+    return False
+
+
+# Writing ----------------------------------------------------------------------------------------------------------
+
+
+def apply(result: Plan) -> None:
+    """Write the plan in one transaction (regions, households, persons, income records), then refresh statistics."""
+    with transaction.atomic():
+        write_regions(result)
+        ids = write_households(result)
+        write_persons(result, ids)
+        write_incomes(result, ids)
+    refresh_statistics(connection)
+
+
+def write_regions(result: Plan) -> None:
+    Region.objects.bulk_create(result.new_regions, batch_size=CHUNK)
+
+
+def write_households(result: Plan) -> dict[str, int]:
+    """Insert new households and update changed ones; return {户编号: primary key} of the new ones."""
+    created = Household.objects.bulk_create([household for household, _ in result.new_households], batch_size=CHUNK)
+    if result.changed_households:
+        fields = [*sorted(result.household_fields), "village", "updated_at"]
+        Household.objects.bulk_update(result.changed_households, fields, batch_size=CHUNK)
+    return {household.number: household.pk for household in created}
+
+
+def write_persons(result: Plan, household_ids: dict[str, int]) -> None:
+    persons = []
+    for person, number in result.new_persons:
+        person.household_id = household_ids.get(number) or _existing_id(result, number)
+        persons.append(person)
+    Person.objects.bulk_create(persons, batch_size=CHUNK)
+    if result.changed_persons:
+        fields = sorted({*result.person_fields, *_ID_DERIVED, "updated_at"})
+        Person.objects.bulk_update(result.changed_persons, fields, batch_size=CHUNK)
+    if result.moved_out:
+        Person.objects.bulk_update(result.moved_out, ["status", "updated_at"], batch_size=CHUNK)
+
+
+def write_incomes(result: Plan, household_ids: dict[str, int]) -> None:
+    records = []
+    for record, number in result.new_incomes:
+        record.household_id = household_ids.get(number) or _existing_id(result, number)
+        records.append(record)
+    IncomeRecord.objects.bulk_create(records, batch_size=CHUNK)
+    if result.changed_incomes:
+        fields = sorted({*result.income_fields, "household_size"})
+        IncomeRecord.objects.bulk_update(result.changed_incomes, fields, batch_size=CHUNK)
+
+
+def _existing_id(result: Plan, number: str) -> int:
+    if not hasattr(result, "_ids"):
+        numbers = [number for _, number in [*result.new_persons, *result.new_incomes]]
+        result._ids = {}  # type: ignore[attr-defined]
+        for chunk in _chunks(sorted(set(numbers))):
+            result._ids.update(Household.objects.filter(number__in=chunk).values_list("number", "pk"))  # type: ignore[attr-defined]
+    return result._ids[number]  # type: ignore[attr-defined]

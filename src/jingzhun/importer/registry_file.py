@@ -1,0 +1,326 @@
+"""Turn the rows of a registry file into households with their members, and the rows that cannot be stored.
+
+Free of Django: what the database allows (enumeration values, text lengths, decimal places) comes in a
+:class:`Schema` the caller builds from the models. The file has one row per person with the household's fields
+repeated (DOMAIN.md §4); headers are mapped through jingzhun.registry.template (aliases included).
+
+What is rejected here (each with the file row, the column as the file names it, the value and a reason code): a
+cell that cannot be cleaned, a missing required field, a member row whose household fields disagree with the
+household's first row, and a person repeated within one household. A household with any rejected row is held
+back whole; its other rows are rejected with ``held_back``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from jingzhun.importer import cleaning
+from jingzhun.importer.cleaning import CleanError
+from jingzhun.importer.reading import Table, find_header, is_blank
+from jingzhun.registry import template
+from jingzhun.registry.template import Column
+
+MISSING_REQUIRED = "missing_required"
+HOUSEHOLD_CONFLICT = "household_conflict"
+DUPLICATE_PERSON = "duplicate_person"
+NOT_A_VILLAGE = "not_a_village"
+HELD_BACK = "held_back"
+#: Every reason a row can be rejected for, in the order the docs explain them.
+REASONS = (
+    cleaning.UNKNOWN_VALUE,
+    cleaning.BAD_NUMBER,
+    cleaning.BAD_DATE,
+    cleaning.BAD_BOOL,
+    cleaning.ID_AS_NUMBER,
+    cleaning.TOO_MANY_DECIMALS,
+    cleaning.OUT_OF_RANGE,
+    cleaning.TOO_LONG,
+    MISSING_REQUIRED,
+    HOUSEHOLD_CONFLICT,
+    DUPLICATE_PERSON,
+    NOT_A_VILLAGE,
+    HELD_BACK,
+)
+
+_REGION = "行政区划代码"
+_NUMBER = "户编号"
+_TOWN_NAME = "乡镇名称"
+_VILLAGE_NAME = "村名称"
+
+
+class RefusedFile(Exception):
+    """The whole file is refused (no header row, required columns missing); ``missing`` lists those columns."""
+
+    def __init__(self, message: str, missing: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What the database can hold: allowed enumeration values per choices class, text lengths, number formats."""
+
+    allowed: dict[str, tuple[str, ...]]
+    max_length: dict[str, int] = field(default_factory=dict)
+    decimal_places: dict[str, tuple[int, int]] = field(default_factory=dict)  # field → (places, digits)
+    int_maximum: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    row: int
+    column: str
+    value: str
+    reason: str
+    household: str = ""
+    detail: str = ""  # e.g. the row a held-back row waits on
+
+
+@dataclass
+class FilePerson:
+    row: int
+    values: dict[str, object]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """How a member is matched with the database: the ID number, else the name."""
+        number = str(self.values.get("id_number") or "")
+        return ("id", number) if number else ("name", str(self.values.get("name") or ""))
+
+
+@dataclass
+class FileHousehold:
+    number: str
+    region_code: str
+    town_name: str
+    village_name: str
+    household: dict[str, object]
+    income: dict[str, object]
+    persons: list[FilePerson]
+
+    @property
+    def rows(self) -> list[int]:
+        return [person.row for person in self.persons]
+
+
+@dataclass
+class ParsedFile:
+    encoding: str | None
+    header_row: int
+    columns: dict[int, Column]
+    headers: list[str]
+    unknown_columns: list[str]
+    households: list[FileHousehold]
+    rejections: list[Rejection]
+    rows_read: int
+    blank_rows: int
+
+    @property
+    def rejected_rows(self) -> set[int]:
+        return {rejection.row for rejection in self.rejections}
+
+
+def _score(headers: list[str]) -> int:
+    return sum(1 for header in headers if header in _KNOWN)
+
+
+_KNOWN = {cleaning.clean_header(name) for column in template.COLUMNS for name in (column.header, *column.aliases)}
+
+
+def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[str]]:
+    """Return {cell index: column}, the unknown headers, and the required columns that are missing."""
+    columns: dict[int, Column] = {}
+    unknown: list[str] = []
+    taken: set[str] = set()
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        try:
+            column = template.by_header(header)
+        except KeyError:
+            unknown.append(header)
+            continue
+        if column.header in taken:  # the same column twice (a header and its alias): the first one counts
+            unknown.append(header)
+            continue
+        taken.add(column.header)
+        columns[index] = column
+    missing = [column.header for column in template.COLUMNS if column.required and column.header not in taken]
+    return columns, unknown, missing
+
+
+class _Cleaner:
+    def __init__(self, schema: Schema):
+        self.schema = schema
+
+    def clean(self, column: Column, raw: object) -> object:
+        name = column.field or column.header
+        if column.field == "id_number":
+            return cleaning.clean_limited_text(cleaning.clean_id(raw), self.schema.max_length.get("id_number", 32))
+        kind = column.kind
+        if kind == template.TEXT:
+            if column.field == "village":
+                return "".join(cleaning.clean_text(raw).split())
+            return cleaning.clean_limited_text(raw, self.schema.max_length.get(name, 100))
+        if kind == template.ENUM:
+            return cleaning.clean_choice(raw, self.schema.allowed[column.choices or ""])
+        if kind == template.MULTI:
+            return cleaning.clean_multi(raw, self.schema.allowed[column.choices or ""], template.MULTI_SEPARATOR)
+        if kind == template.BOOL:
+            return cleaning.clean_bool(raw)
+        if kind == template.INT:
+            return cleaning.clean_int(raw, self.schema.int_maximum.get(name, 32767))
+        if kind == template.DECIMAL:
+            places, digits = self.schema.decimal_places.get(name, (2, 14))
+            return cleaning.clean_decimal(raw, places, digits)
+        if kind == template.DATE:
+            return cleaning.clean_date(raw)
+        raise AssertionError(f"unknown kind {kind}")
+
+
+def _shown(raw: object) -> str:
+    """The value as the report shows it (what the office typed, not what cleaning made of it)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and math.isfinite(raw) and raw == int(raw):
+        # The 15 significant digits a workbook keeps, written out: an ID Excel made a number shows its lost zeros.
+        return format(Decimal(format(raw, ".15g")), "f")
+    return str(raw)
+
+
+def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None = None) -> ParsedFile:
+    """Read the table, clean every cell, group rows into households and validate them; raise RefusedFile."""
+    found = find_header(table.rows(), _score)
+    if found is None:
+        raise RefusedFile("no header row: none of the first rows names the template's columns")
+    header_row, headers = found
+    columns, unknown, missing = map_headers(headers)
+    if missing:
+        raise RefusedFile("required columns are missing", tuple(missing))
+    cleaner = _Cleaner(schema)
+    rejections: list[Rejection] = []
+    groups: dict[str, list[tuple[int, dict[str, object], list[Rejection], dict[str, object]]]] = {}
+    rows_read = blank = 0
+    for number, cells in _data_rows(table.rows(), header_row):
+        if progress is not None:
+            progress(number)
+        if is_blank(cells):
+            blank += 1
+            continue
+        rows_read += 1
+        values: dict[str, object] = {}
+        shown: dict[str, object] = {}
+        problems: list[Rejection] = []
+        for index, column in columns.items():
+            raw = cells[index] if index < len(cells) else None
+            try:
+                value = cleaner.clean(column, raw)
+            except CleanError as exc:
+                problems.append(Rejection(number, headers[index], _shown(raw), exc.code))
+                continue
+            values[column.header] = value
+            shown[column.header] = raw
+            if column.required and value in ("", None):
+                problems.append(Rejection(number, headers[index], "", MISSING_REQUIRED))
+        household_number = str(values.get(_NUMBER) or "")
+        problems = [_with_household(problem, household_number) for problem in problems]
+        if not household_number:
+            rejections.extend(problems or [Rejection(number, _NUMBER, "", MISSING_REQUIRED)])
+            continue
+        groups.setdefault(household_number, []).append((number, values, problems, shown))
+    header_of = {column.header: headers[index] for index, column in columns.items()}
+    households = []
+    for household_number, rows in groups.items():
+        household, problems = _household(household_number, rows, header_of)
+        if problems:
+            rejections.extend(problems)
+            bad = {problem.row for problem in problems}
+            first_bad = min(bad)
+            rejections.extend(
+                Rejection(row, "", "", HELD_BACK, household_number, str(first_bad))
+                for row, *_rest in rows
+                if row not in bad
+            )
+        else:
+            households.append(household)
+    rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
+    return ParsedFile(
+        encoding=table.encoding,
+        header_row=header_row,
+        columns=columns,
+        headers=headers,
+        unknown_columns=unknown,
+        households=households,
+        rejections=rejections,
+        rows_read=rows_read,
+        blank_rows=blank,
+    )
+
+
+def _data_rows(rows: Iterator[tuple[int, list]], header_row: int) -> Iterable[tuple[int, list]]:
+    for number, cells in rows:
+        if number > header_row:
+            yield number, cells
+
+
+def _with_household(problem: Rejection, number: str) -> Rejection:
+    return Rejection(problem.row, problem.column, problem.value, problem.reason, number, problem.detail)
+
+
+_HOUSEHOLD_HEADERS = tuple(column.header for column in template.COLUMNS if column.level != template.PERSON)
+_FIELD_OF = {column.header: column.field for column in template.COLUMNS}
+
+
+def _household(number: str, rows, header_of: dict[str, str]) -> tuple[FileHousehold, list[Rejection]]:
+    problems = [problem for _row, _values, row_problems, _shown_values in rows for problem in row_problems]
+    first_row, first, _first_problems, _ = rows[0]
+    seen: dict[tuple[str, str], int] = {}
+    persons = []
+    for row, values, _row_problems, shown in rows:
+        for header in _HOUSEHOLD_HEADERS:
+            if header in header_of and header in values and header in first and values[header] != first[header]:
+                problems.append(
+                    Rejection(row, header_of[header], _shown(shown.get(header)), HOUSEHOLD_CONFLICT, number,
+                              str(first_row))
+                )  # fmt: skip
+        person_values = {
+            _FIELD_OF[header]: value
+            for header, value in values.items()
+            if _FIELD_OF.get(header) and template.by_header(header).level == template.PERSON
+        }
+        person = FilePerson(row, person_values)
+        if person.key[1]:
+            if person.key in seen:
+                column = "证件号码" if person.key[0] == "id" else "姓名"
+                problems.append(
+                    Rejection(row, header_of.get(column, column), person.key[1], DUPLICATE_PERSON, number,
+                              str(seen[person.key]))
+                )  # fmt: skip
+            else:
+                seen[person.key] = row
+        persons.append(person)
+    household = {
+        _FIELD_OF[header]: value
+        for header, value in first.items()
+        if _FIELD_OF.get(header) and template.by_header(header).level == template.HOUSEHOLD
+    }
+    income = {
+        _FIELD_OF[header]: value
+        for header, value in first.items()
+        if template.by_header(header).level == template.INCOME
+    }
+    return (
+        FileHousehold(
+            number=number,
+            region_code=str(first.get(_REGION) or ""),
+            town_name=str(first.get(_TOWN_NAME) or ""),
+            village_name=str(first.get(_VILLAGE_NAME) or ""),
+            household=household,
+            income=income,
+            persons=persons,
+        ),
+        problems,
+    )

@@ -1,0 +1,56 @@
+"""Write the rejection report: one line per rejected row and reason, in Chinese and English, as .csv or .xlsx."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from jingzhun.importer.messages import reason_text
+from jingzhun.importer.registry_file import Rejection
+
+FORMATS = (".csv", ".xlsx")
+HEADER = ("行号 row", "户编号 household", "列 column", "值 value", "原因", "reason", "代码 code")
+
+
+def default_path(source: Path) -> Path:
+    """``<stem>.rejected.csv`` beside the input file."""
+    return source.with_name(source.stem + ".rejected.csv")
+
+
+def rows(rejections: list[Rejection]) -> list[tuple]:
+    return [
+        (
+            rejection.row,
+            rejection.household,
+            rejection.column,
+            rejection.value,
+            reason_text(rejection.reason, rejection.detail, "zh-hans"),
+            reason_text(rejection.reason, rejection.detail, "en"),
+            rejection.reason,
+        )
+        for rejection in rejections
+    ]
+
+
+def write(rejections: list[Rejection], path: Path) -> None:
+    """Write the report; the format is the suffix (.csv as UTF-8 with BOM so Excel shows the Chinese)."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"a report ends in .csv or .xlsx, not {suffix or '(none)'}")
+    lines = rows(rejections)
+    if suffix == ".csv":
+        with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(HEADER)
+            writer.writerows(lines)
+        return
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    sheet = workbook.add_worksheet("rejected")
+    sheet.write_row(0, 0, HEADER, workbook.add_format({"bold": True}))
+    for number, line in enumerate(lines, start=1):
+        sheet.write_number(number, 0, line[0])
+        for column, cell in enumerate(line[1:], start=1):
+            sheet.write_string(number, column, str(cell))
+    workbook.close()
