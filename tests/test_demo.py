@@ -79,7 +79,7 @@ def test_serve_runs_gunicorn_with_static_files_and_login(demo_dir):
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(300):  # up to 30 s: CI machines can be busy
             try:
                 status, body = _get(f"{base}/healthz")
                 break
