@@ -78,6 +78,12 @@ def test_a_county_officer_browses_from_the_county_to_a_household(page, live_serv
     page.wait_for_load_state("networkidle")
     assert "/registry/household/" in page.url
     assert page.get_by_text("人均纯收入").first.is_visible()
+    masked = page.locator("td.id-number .revealable").first
+    assert "*" in masked.inner_text()
+    masked.locator("button.reveal").click()  # a POST with the CSRF header, under the CSP
+    page.wait_for_selector("td.id-number .revealed")
+    revealed = page.locator("td.id-number .revealed").first.inner_text()
+    assert "*" not in revealed and len(revealed) == 18
     page.click("button[name=language][value=en]")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "en"

@@ -22,6 +22,7 @@ from python_calamine import CalamineWorkbook
 
 from conftest import COUNTY, OTHER_VILLAGE, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, VILLAGE_C, VILLAGES
 from jingzhun.registry.defaults import ensure_national_defaults
+from jingzhun.registry.idnumber import mask
 from jingzhun.registry.models import Person, Region, StandardParameters
 from jingzhun.standards.exports import COLUMNS, ITEMS, item_of
 from jingzhun.standards.models import CheckRun, Finding
@@ -253,7 +254,7 @@ def test_the_household_list_pages_and_masks_ids(login, personas, checked, settin
     for row in response.context["rows"]:
         assert "*" in row.head_id_number
     officer = login(personas.county_officer).get(households_url(COUNTY))
-    assert all("*" not in row.head_id_number for row in officer.context["rows"])
+    assert all("*" in row.head_id_number for row in officer.context["rows"])  # pages mask for everyone
 
 
 # --- a household's findings --------------------------------------------------------------------------------------
@@ -273,7 +274,7 @@ def test_the_fragment_lists_rule_title_message_person_and_values_in_words(login,
     assert "EDU-001" in page and "MED-001" in page
     assert "义务教育阶段适龄儿童失学辍学" in page
     assert "义务教育年龄段儿童为非在校生" in page
-    assert child.id_number in page  # a data officer sees the full number
+    assert child.id_number not in page and mask(child.id_number) in page  # masked on pages for everyone
     assert "年龄</span> 13" in page  # born 2012-03-03, counted on 2025-12-31
     assert "在校生状况</span> 非在校生" in page
     assert "是否送教上门</span> 未填写" in page

@@ -1,11 +1,11 @@
-"""ID and phone numbers are masked for users without the personal-data right, wherever the pages show them."""
+"""ID and phone numbers are masked on every page; revealing one is a deliberate, logged POST (with the right)."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
 
-from conftest import COUNTY, VILLAGE_B, VILLAGE_C
+from conftest import COUNTY, VILLAGE_A, VILLAGE_B, VILLAGE_C
 from jingzhun.registry.idnumber import mask
 
 pytestmark = pytest.mark.django_db
@@ -36,13 +36,48 @@ def test_the_viewer_sees_masked_ids_and_phones_on_the_household_page(login, pers
     assert "13987654321" not in page and "139****4321" in page
 
 
-def test_the_data_officer_sees_full_ids_and_phones(login, personas, registry):
+def test_even_the_data_officer_sees_masked_ids_and_phones_until_revealing_one(login, personas, registry):
     household = registry.household(VILLAGE_B)
     for user in (personas.county_officer, personas.village_cadre):
         page = login(user).get(reverse("registry:household", args=[household.pk])).content.decode()
         for person in household.members.all():
-            assert person.id_number in page
-        assert "13812345678" in page and "13987654321" in page
+            assert person.id_number not in page and mask(person.id_number) in page
+        assert "13812345678" not in page and "13987654321" not in page
+        assert reverse("registry:reveal", args=["household", household.pk, "phone"]) in page  # the button
+
+
+def test_revealing_an_id_shows_it_once_and_records_who_did(login, personas, registry):
+    from jingzhun.audit.models import AuditEntry
+
+    head = registry.head(VILLAGE_B)
+    client = login(personas.village_cadre)
+    url = reverse("registry:reveal", args=["person", head.pk, "id_number"])
+    assert client.get(url).status_code == 405  # a deliberate POST, never a link to follow
+    response = client.post(url)
+    assert response.status_code == 200 and head.id_number in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    entry = AuditEntry.objects.get(action="reveal")
+    assert (entry.actor_name, entry.object_type, entry.object_id) == ("village_cadre", "registry.person", str(head.pk))
+    assert entry.changes == {"field": "id_number"}
+
+
+def test_revealing_needs_the_right_and_the_region(login, personas, registry):
+    from jingzhun.audit.models import AuditEntry
+
+    head = registry.head(VILLAGE_B)
+    url = reverse("registry:reveal", args=["person", head.pk, "id_number"])
+    assert login(personas.viewer).post(url).status_code == 403  # in region, without the right
+    assert login(personas.outsider).post(url).status_code == 404  # another county: as if it did not exist
+    other = registry.head(VILLAGE_A)
+    assert (
+        login(personas.village_cadre)
+        .post(reverse("registry:reveal", args=["person", other.pk, "id_number"]))
+        .status_code
+        == 404
+    )
+    bad = reverse("registry:reveal", args=["person", head.pk, "name"])
+    assert login(personas.county_officer).post(bad).status_code == 404  # only ID and phone numbers
+    assert not AuditEntry.objects.filter(action="reveal").exists()
 
 
 def test_the_town_checker_sees_masked_ids(login, personas, registry):
@@ -91,9 +126,10 @@ def test_an_htmx_search_by_the_viewer_pushes_the_masked_address(login, personas,
     assert [row.household.pk for row in response.context["rows"]] == [head.household_id]
 
 
-def test_the_data_officer_sees_the_full_id_in_the_search_box(login, personas, registry):
+def test_a_full_id_searched_by_the_data_officer_finds_the_household_but_shows_it_masked(login, personas, registry):
     client = login(personas.county_officer)
     head = registry.head(VILLAGE_C)
-    response = client.get(list_url(COUNTY), {"q": head.id_number})
+    response = client.get(list_url(COUNTY), {"q": head.id_number}, follow=True)
     assert response.status_code == 200
-    assert f'value="{head.id_number}"' in response.content.decode()
+    assert [row.household.pk for row in response.context["rows"]] == [head.household_id]
+    assert head.id_number not in response.content.decode()

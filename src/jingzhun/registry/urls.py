@@ -10,4 +10,5 @@ urlpatterns = [
     path("region/<str:code>/children/", views.region_children, name="region-children"),
     path("region/<str:code>/households/", views.household_list, name="household-list"),
     path("household/<int:pk>/", views.household_detail, name="household"),
+    path("reveal/<str:kind>/<int:pk>/<str:attribute>/", views.reveal, name="reveal"),
 ]

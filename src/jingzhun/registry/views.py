@@ -14,15 +14,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Substr
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from jingzhun.audit.chain import client_ip, record
 from jingzhun.registry import idnumber, masking, regions
 from jingzhun.registry.access import (
     get_household_for_user,
@@ -39,7 +42,7 @@ from jingzhun.registry.choices import (
     Relation,
     RiskType,
 )
-from jingzhun.registry.models import Household, Region
+from jingzhun.registry.models import Household, Person, Region
 
 # Search terms that were full ID numbers, kept in the session so the page can show them masked (see _search_term).
 SESSION_ID_SEARCHES = "registry_id_searches"
@@ -402,6 +405,12 @@ def _field_groups(user, household: Household) -> list[dict]:
                     "label": model_field.verbose_name,
                     "value": _field_value(user, household, name),
                     "boolean": model_field.get_internal_type() == "BooleanField",
+                    # A masked phone a user with the right may reveal (one deliberate, logged click).
+                    "reveal": (
+                        reverse("registry:reveal", args=["household", household.pk, name])
+                        if name in PHONE_FIELDS and getattr(household, name) and masking.can_reveal(user)
+                        else ""
+                    ),
                 }
             )
         groups.append({"key": key, "title": titles[key], "fields": fields})
@@ -421,6 +430,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     for person in members:
         person.shown_id_number = masking.id_number_for(user, person.id_number)
+        if person.id_number and masking.can_reveal(user):
+            person.reveal_url = reverse("registry:reveal", args=["person", person.pk, "id_number"])
         person.age_today = person.age_on(today)
         person.health_labels = _labels(person.health_list, HealthCondition)
         person.is_current = person.status == PersonStatus.NORMAL
@@ -435,3 +446,31 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "today": today,
     }
     return render(request, "registry/household.html", context)
+
+
+REVEALABLE = {"person": ("id_number",), "household": ("phone", "cadre_phone")}
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, kind: str, pk: int, attribute: str) -> HttpResponse:
+    """Show one full ID or phone number to a user who may see it, and record that they did (audit log)."""
+    user = request.user
+    if attribute not in REVEALABLE.get(kind, ()):
+        raise Http404("nothing to reveal")
+    if kind == "person":
+        try:
+            obj = persons_for(user).select_related("household").get(pk=pk)
+        except Person.DoesNotExist:
+            raise Http404("person not found") from None
+        region_code = obj.household.village_id
+    else:
+        obj = get_household_for_user(user, pk)
+        region_code = obj.village_id
+    if not masking.can_reveal(user):
+        return HttpResponseForbidden()
+    record("reveal", actor=user, obj=obj, region_code=region_code, changes={"field": attribute},
+           ip=client_ip(request))  # fmt: skip
+    response = HttpResponse(format_html('<span class="revealed">{}</span>', getattr(obj, attribute)))
+    response["Cache-Control"] = "no-store"
+    return response
