@@ -431,3 +431,23 @@ def test_the_user_documentation_of_the_template_is_generated_from_the_code():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.OUT.read_text(encoding="utf-8") == module.render(), "run scripts/import_template_doc.py"
+
+
+def test_household_cells_merged_over_the_members_rows_are_read_on_every_row(regions, tmp_path):
+    path = tmp_path / "merged.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    rows = family()
+    for number, row in enumerate(rows, start=1):
+        for column, name in enumerate(HEADER):
+            if template.by_header(name).level != template.PERSON and number > 1:
+                continue
+            sheet.write_string(number, column, row[name])
+    for column, name in enumerate(HEADER):  # the household's cells merged down its three rows, as exports do
+        if template.by_header(name).level != template.PERSON:
+            sheet.merge_range(1, column, 3, column, rows[0][name])
+    workbook.close()
+    output = run(path)
+    assert counts(output)["inserted"] == 3
+    assert IncomeRecord.objects.get().household_size == 3

@@ -63,7 +63,23 @@ def clean_text(value: object) -> str:
 
 def clean_header(value: object) -> str:
     """Return a header cell as a key: NFKC, with every kind of whitespace (line breaks in wrapped headers) removed."""
-    return "".join(clean_text(value).split())
+    return _squeezed(value)
+
+
+def _squeezed(value: object, *, upper: bool = False) -> str:
+    """Return the cleaned text with all whitespace removed (and upper-cased), normalized again until it is stable.
+
+    Removing a space or changing case can leave a combining mark next to a new base letter, which NFKC then
+    composes: one more pass would change the text, so the loop runs until it does not (cleaning is idempotent).
+    """
+    text = clean_text(value)
+    for _ in range(4):
+        squeezed = "".join(text.split())
+        squeezed = unicodedata.normalize("NFKC", squeezed.upper() if upper else squeezed)
+        if squeezed == text:
+            break
+        text = squeezed
+    return text
 
 
 # Excel keeps 15 significant digits: an 18-digit ID typed as a number comes back as 5.11823E+17 or with its last
@@ -88,7 +104,7 @@ def clean_id(value: object) -> str:
         if not math.isfinite(value) or abs(value) >= _EXCEL_NUMBER_LIMIT or value != int(value):
             raise CleanError(ID_AS_NUMBER)
         return str(int(value))
-    text = "".join(clean_text(value).split()).upper()
+    text = _squeezed(value, upper=True)
     if _SCIENTIFIC.match(text):
         raise CleanError(ID_AS_NUMBER)
     if len(text) == 18 and text.isdigit() and text.endswith("000") and ric.calc_check_digit(text) != "0":

@@ -257,23 +257,19 @@ def _plan_household(result: Plan, file_household: FileHousehold, existing: House
                 row_changes[file_person.row] = UNCHANGED
             status = match.status
         normal += status == choices.PersonStatus.NORMAL
+    moved_out = False
     for person in current:
         if _key(person) not in seen_keys and person.status == choices.PersonStatus.NORMAL:
             person.status = choices.PersonStatus.MOVED_OUT
             person.updated_at = now
             person.household = household
             result.moved_out.append(person)
+            moved_out = True
     income_changed = _plan_income(result, file_household, household if existing else None, incomes, normal)
+    # A row is updated when anything of its household changed (its fields, its income, a member moving out).
+    household_touched = household_changed or income_changed or moved_out
     for row, change in row_changes.items():
-        if change == UNCHANGED and (
-            household_changed or income_changed or (result.moved_out and _moved(result, household))
-        ):
-            change = UPDATED
-        result.outcome[row] = change
-
-
-def _moved(result: Plan, household: Household) -> bool:
-    return any(person.household is household for person in result.moved_out)
+        result.outcome[row] = UPDATED if change == UNCHANGED and household_touched else change
 
 
 def _plan_income(result: Plan, file_household: FileHousehold, existing: Household | None, incomes, normal) -> bool:

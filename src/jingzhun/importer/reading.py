@@ -80,12 +80,39 @@ def read_table(path: Path) -> Table:
         except Exception as exc:  # calamine raises its own error types for every kind of broken workbook
             raise ReadError(f"the file cannot be read as a workbook: {exc}") from None
 
+        merged = _merged_cells(sheet)
+
         def sheet_rows() -> Iterator[tuple[int, list]]:
             # iter_rows starts at the sheet's first row (A1), so the index is the row number Excel shows.
-            yield from enumerate(sheet.iter_rows(), start=1)
+            if not merged:
+                yield from enumerate(sheet.iter_rows(), start=1)
+                return
+            anchors: dict[tuple[int, int], object] = {}
+            for index, cells in enumerate(sheet.iter_rows()):
+                for column, cell in enumerate(cells):
+                    anchor = merged.get((index, column))
+                    if anchor == (index, column):
+                        anchors[anchor] = cell
+                    elif anchor is not None:
+                        cells[column] = anchors.get(anchor, cell)
+                yield index + 1, cells
 
         return Table(path, None, sheet.height + (sheet.start[0] if sheet.start else 0), sheet_rows)
     raise ReadError(f"unknown file type {suffix or '(none)'}: use one of {', '.join(SUFFIXES)}")
+
+
+def _merged_cells(sheet) -> dict[tuple[int, int], tuple[int, int]]:
+    """Map every cell of a merged range to the range's top-left cell (exports merge a household's repeated cells).
+
+    A workbook keeps a merged range's value in its top-left cell only; the others read as empty, which would make a
+    household's second member disagree with its first. Ranges are bounded by the sheet, so this map is too.
+    """
+    cells: dict[tuple[int, int], tuple[int, int]] = {}
+    for (top, left), (bottom, right) in sheet.merged_cell_ranges or ():
+        for row in range(top, bottom + 1):
+            for column in range(left, right + 1):
+                cells[(row, column)] = (top, left)
+    return cells
 
 
 def is_blank(cells: list) -> bool:
