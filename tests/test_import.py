@@ -451,3 +451,45 @@ def test_household_cells_merged_over_the_members_rows_are_read_on_every_row(regi
     output = run(path)
     assert counts(output)["inserted"] == 3
     assert IncomeRecord.objects.get().household_size == 3
+
+
+def test_an_edited_synthetic_export_updates_exactly_the_edited_household(db, tmp_path, county):
+    path = tmp_path / "county.csv"
+    writers.write_csv(county.households, path)
+    run(path, "--create-regions")
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    number_at, phone_at, name_at = header.index("户编号"), header.index("联系电话"), header.index("姓名")
+    status_at = header.index("人员状态")
+    target = next(h for h in county.households if sum(p.status == "正常" for p in h.members) >= 3)
+    mine = [row for row in body if row[number_at] == target.number]
+    removed = next(row for row in reversed(mine) if row[status_at] == "正常")
+    for row in mine:
+        row[phone_at] = "13900000000"
+    edited = tmp_path / "edited.csv"
+    with open(edited, "w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([header, *(row for row in body if row is not removed)])
+    output = run(edited)
+    persons = sum(len(household.members) for household in county.households)
+    assert counts(output).items() >= {"inserted": 0, "updated": len(mine) - 1, "rejected": 0}.items()
+    assert counts(output)["unchanged"] == persons - len(mine)
+    gone = Person.objects.get(household__number=target.number, name=removed[name_at])
+    assert gone.status == "迁出"
+    assert Household.objects.get(number=target.number).phone == "13900000000"
+    assert Household.objects.filter(phone="13900000000").count() == 1
+
+
+def test_planning_an_import_reads_the_database_in_a_bounded_number_of_queries(
+    db, tmp_path, county, django_assert_max_num_queries
+):
+    from jingzhun.importer.reading import read_table
+
+    path = tmp_path / "county.csv"
+    writers.write_csv(county.households, path)
+    run(path, "--create-regions")
+    parsed = rf.parse(read_table(path), load.schema())
+    # Regions, households, members and incomes: one query per chunk of 500 each, not one per household.
+    with django_assert_max_num_queries(8):
+        plan = load.plan(parsed)
+    assert set(plan.outcome.values()) == {load.UNCHANGED}
