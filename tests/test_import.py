@@ -356,7 +356,7 @@ def test_a_failure_while_writing_persons_leaves_the_database_as_it_was(regions, 
     run(write_csv(tmp_path / "f.csv", family()))
     before = (Household.objects.count(), Person.objects.count(), IncomeRecord.objects.count())
 
-    def fail(result, ids):
+    def fail(result):
         assert Household.objects.filter(number="H002").exists()  # the households were written
         raise RuntimeError("disk full")
 
@@ -493,3 +493,12 @@ def test_planning_an_import_reads_the_database_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(8):
         plan = load.plan(parsed)
     assert set(plan.outcome.values()) == {load.UNCHANGED}
+
+
+def test_a_file_without_a_column_leaves_that_field_of_existing_records_alone(regions, tmp_path):
+    rows = family()
+    rows[0]["出生日期"] = "1969-01-01"  # recorded, and not what the ID says
+    run(write_csv(tmp_path / "f.csv", rows, header=[*HEADER, "出生日期"]))
+    output = run(write_csv(tmp_path / "g.csv", family()))  # no 出生日期 column
+    assert counts(output)["unchanged"] == 3
+    assert Person.objects.get(id_number=HEAD_ID).birth_date == dt.date(1969, 1, 1)

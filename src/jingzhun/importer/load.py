@@ -32,8 +32,11 @@ INSERTED, UPDATED, UNCHANGED, REJECTED = "inserted", "updated", "unchanged", "re
 OUTCOMES = (INSERTED, UPDATED, UNCHANGED, REJECTED)
 CHUNK = 500  # rows per IN (...) lookup and per bulk statement: under every backend's parameter limit
 
-# Person fields derived from the ID number by apply_id_fields (compared, never read from the file).
-_ID_DERIVED = ("id_valid", "id_error", "id_birth_date", "id_sex", "birth_date", "sex", "id_number")
+# Person fields apply_id_fields derives from the ID number (compared and written, never read from the file).
+_ID_DERIVED = ("id_number", "id_valid", "id_error", "id_birth_date", "id_sex")
+# Recorded fields apply_id_fields fills from the ID when blank: compared only when the file has their column, so a
+# file without 出生日期 leaves a recorded birth date alone.
+_FILLED_FROM_ID = ("birth_date", "sex")
 
 
 def schema() -> Schema:
@@ -63,10 +66,10 @@ class Plan:
     new_regions: list[Region] = field(default_factory=list)
     new_households: list[tuple[Household, FileHousehold]] = field(default_factory=list)
     changed_households: list[Household] = field(default_factory=list)
-    new_persons: list[tuple[Person, str]] = field(default_factory=list)  # (person, household number)
+    new_persons: list[tuple[Person, Household]] = field(default_factory=list)
     changed_persons: list[Person] = field(default_factory=list)
     moved_out: list[Person] = field(default_factory=list)
-    new_incomes: list[tuple[IncomeRecord, str]] = field(default_factory=list)
+    new_incomes: list[tuple[IncomeRecord, Household]] = field(default_factory=list)
     changed_incomes: list[IncomeRecord] = field(default_factory=list)
     household_fields: set[str] = field(default_factory=set)
     person_fields: set[str] = field(default_factory=set)
@@ -79,9 +82,8 @@ class Plan:
         return counts
 
     @property
-    def moved_out_list(self) -> list[tuple[str, str, str]]:
-        """(户编号, name, ID number) of every member marked moved out."""
-        return [(person.household.number, person.name, person.id_number) for person in self.moved_out]
+    def derived_fields(self) -> tuple[str, ...]:
+        return (*_ID_DERIVED, *(name for name in _FILLED_FROM_ID if name in self.person_fields))
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -195,8 +197,8 @@ def _person_values(file_values: dict[str, object], fields: set[str]) -> dict[str
     return values
 
 
-def _derived(person: Person) -> dict[str, object]:
-    return {name: getattr(person, name) for name in _ID_DERIVED}
+def _derived(person: Person, names: tuple[str, ...]) -> dict[str, object]:
+    return {name: getattr(person, name) for name in names}
 
 
 def _key(person: Person) -> tuple[str, str]:
@@ -205,14 +207,9 @@ def _key(person: Person) -> tuple[str, str]:
 
 def _plan_household(result: Plan, file_household: FileHousehold, existing: Household | None, members, incomes, now):
     household_values = {name: file_household.household.get(name) for name in result.household_fields}
-    household_values = {
-        name: ("" if value is None and isinstance(Household._meta.get_field(name).default, str) else value)
-        for name, value in household_values.items()
-    }
-    for name, value in list(household_values.items()):
-        model_field = Household._meta.get_field(name)
-        if value is None and not model_field.null:
-            household_values[name] = ""
+    for name, value in household_values.items():
+        if value is None and not Household._meta.get_field(name).null:
+            household_values[name] = ""  # an empty text cell: text fields store "" rather than NULL
     if existing is None:
         household = Household(number=file_household.number, village_id=file_household.region_code, **household_values)
         result.new_households.append((household, file_household))
@@ -242,11 +239,11 @@ def _plan_household(result: Plan, file_household: FileHousehold, existing: House
         seen_keys.add(key)
         match = by_key.get(key)
         if match is None:
-            result.new_persons.append((candidate, file_household.number))
+            result.new_persons.append((candidate, household))
             row_changes[file_person.row] = INSERTED
             status = candidate.status
         else:
-            wanted = {**values, **_derived(candidate)}
+            wanted = {**values, **_derived(candidate, result.derived_fields)}
             if _differs(match, wanted):
                 for name, value in wanted.items():
                     setattr(match, name, value)
@@ -265,14 +262,16 @@ def _plan_household(result: Plan, file_household: FileHousehold, existing: House
             person.household = household
             result.moved_out.append(person)
             moved_out = True
-    income_changed = _plan_income(result, file_household, household if existing else None, incomes, normal)
+    income_changed = _plan_income(result, file_household, household, existing is not None, incomes, normal)
     # A row is updated when anything of its household changed (its fields, its income, a member moving out).
     household_touched = household_changed or income_changed or moved_out
     for row, change in row_changes.items():
         result.outcome[row] = UPDATED if change == UNCHANGED and household_touched else change
 
 
-def _plan_income(result: Plan, file_household: FileHousehold, existing: Household | None, incomes, normal) -> bool:
+def _plan_income(
+    result: Plan, file_household: FileHousehold, household: Household, exists: bool, incomes, normal
+) -> bool:
     year = file_household.income.get("year")
     if year is None:
         return False
@@ -281,9 +280,9 @@ def _plan_income(result: Plan, file_household: FileHousehold, existing: Househol
         if value is None and name != "stated_per_capita":
             values[name] = IncomeRecord._meta.get_field(name).default
     values["household_size"] = normal
-    record = incomes.get((existing.pk, year)) if existing is not None else None
+    record = incomes.get((household.pk, year)) if exists else None
     if record is None:
-        result.new_incomes.append((IncomeRecord(year=year, **values), file_household.number))
+        result.new_incomes.append((IncomeRecord(year=year, **values), household))
         return True
     if _differs(record, values):
         for name, value in values.items():
@@ -300,9 +299,9 @@ def apply(result: Plan) -> None:
     """Write the plan in one transaction (regions, households, persons, income records), then refresh statistics."""
     with transaction.atomic():
         write_regions(result)
-        ids = write_households(result)
-        write_persons(result, ids)
-        write_incomes(result, ids)
+        write_households(result)
+        write_persons(result)
+        write_incomes(result)
     refresh_statistics(connection)
 
 
@@ -310,43 +309,35 @@ def write_regions(result: Plan) -> None:
     Region.objects.bulk_create(result.new_regions, batch_size=CHUNK)
 
 
-def write_households(result: Plan) -> dict[str, int]:
-    """Insert new households and update changed ones; return {户编号: primary key} of the new ones."""
-    created = Household.objects.bulk_create([household for household, _ in result.new_households], batch_size=CHUNK)
+def write_households(result: Plan) -> None:
+    """Insert new households (their primary keys are read back: RETURNING) and update changed ones."""
+    Household.objects.bulk_create([household for household, _ in result.new_households], batch_size=CHUNK)
     if result.changed_households:
         fields = [*sorted(result.household_fields), "village", "updated_at"]
         Household.objects.bulk_update(result.changed_households, fields, batch_size=CHUNK)
-    return {household.number: household.pk for household in created}
 
 
-def write_persons(result: Plan, household_ids: dict[str, int]) -> None:
-    persons = []
-    for person, number in result.new_persons:
-        person.household_id = household_ids.get(number) or _existing_id(result, number)
-        persons.append(person)
-    Person.objects.bulk_create(persons, batch_size=CHUNK)
+def write_persons(result: Plan) -> None:
+    for person, household in result.new_persons:
+        person.household_id = _pk(household)
+    Person.objects.bulk_create([person for person, _ in result.new_persons], batch_size=CHUNK)
     if result.changed_persons:
-        fields = sorted({*result.person_fields, *_ID_DERIVED, "updated_at"})
+        fields = sorted({*result.person_fields, *result.derived_fields, "updated_at"})
         Person.objects.bulk_update(result.changed_persons, fields, batch_size=CHUNK)
     if result.moved_out:
         Person.objects.bulk_update(result.moved_out, ["status", "updated_at"], batch_size=CHUNK)
 
 
-def write_incomes(result: Plan, household_ids: dict[str, int]) -> None:
-    records = []
-    for record, number in result.new_incomes:
-        record.household_id = household_ids.get(number) or _existing_id(result, number)
-        records.append(record)
-    IncomeRecord.objects.bulk_create(records, batch_size=CHUNK)
+def write_incomes(result: Plan) -> None:
+    for record, household in result.new_incomes:
+        record.household_id = _pk(household)
+    IncomeRecord.objects.bulk_create([record for record, _ in result.new_incomes], batch_size=CHUNK)
     if result.changed_incomes:
         fields = sorted({*result.income_fields, "household_size"})
         IncomeRecord.objects.bulk_update(result.changed_incomes, fields, batch_size=CHUNK)
 
 
-def _existing_id(result: Plan, number: str) -> int:
-    if not hasattr(result, "_ids"):
-        numbers = [number for _, number in [*result.new_persons, *result.new_incomes]]
-        result._ids = {}  # type: ignore[attr-defined]
-        for chunk in _chunks(sorted(set(numbers))):
-            result._ids.update(Household.objects.filter(number__in=chunk).values_list("number", "pk"))  # type: ignore[attr-defined]
-    return result._ids[number]  # type: ignore[attr-defined]
+def _pk(household: Household) -> int:
+    if household.pk is None:  # bulk_create reads keys back on PostgreSQL and SQLite ≥ 3.35, Django's minimums
+        raise RuntimeError(f"household {household.number} has no primary key after its insert")
+    return household.pk
