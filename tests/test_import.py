@@ -502,3 +502,27 @@ def test_a_file_without_a_column_leaves_that_field_of_existing_records_alone(reg
     output = run(write_csv(tmp_path / "g.csv", family()))  # no 出生日期 column
     assert counts(output)["unchanged"] == 3
     assert Person.objects.get(id_number=HEAD_ID).birth_date == dt.date(1969, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("random.xlsx", bytes(range(256)) * 4, "cannot be read as a workbook"),
+        ("nul.csv", "户编号,姓名\n\x00\x00\n".encode(), "NUL bytes"),
+        ("notes.txt", b"hello", "unknown file type"),
+    ],
+)
+def test_a_file_that_is_not_a_table_gets_a_clear_error_and_nothing_is_written(
+    regions, tmp_path, name, content, message
+):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        run(path)
+    assert not Household.objects.exists()
+
+
+def test_the_same_bad_value_on_many_rows_is_rejected_on_every_row(regions, tmp_path):
+    rows = family(户类型="贫困户")
+    rejected = _rejected(tmp_path, rows)
+    assert [line["代码 code"] for line in rejected] == ["unknown_value"] * 3

@@ -152,11 +152,35 @@ def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[
     return columns, unknown, missing
 
 
+_CACHED_KINDS = (template.ENUM, template.MULTI, template.BOOL)
+_CACHE_LIMIT = 4096  # distinct cells remembered per column (enumerations have a few dozen values)
+
+
 class _Cleaner:
+    """Clean cells by column; cells of small domains (enumerations, yes/no) are cleaned once per distinct value."""
+
     def __init__(self, schema: Schema):
         self.schema = schema
+        self.cache: dict[str, dict[object, object]] = {}
 
     def clean(self, column: Column, raw: object) -> object:
+        if column.kind not in _CACHED_KINDS or not isinstance(raw, str):
+            return self._clean(column, raw)
+        cache = self.cache.setdefault(column.header, {})
+        try:
+            result = cache[raw]
+        except KeyError:
+            try:
+                result = self._clean(column, raw)
+            except CleanError as exc:
+                result = exc
+            if len(cache) < _CACHE_LIMIT:
+                cache[raw] = result
+        if isinstance(result, CleanError):
+            raise CleanError(result.code)
+        return result
+
+    def _clean(self, column: Column, raw: object) -> object:
         name = column.field or column.header
         if column.field == "id_number":
             return cleaning.clean_limited_text(cleaning.clean_id(raw), self.schema.max_length.get("id_number", 32))
