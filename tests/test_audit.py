@@ -111,3 +111,50 @@ def test_a_check_run_is_recorded_with_its_rule_set():
     entry = AuditEntry.objects.get(action="check_run")
     assert entry.object_id == str(run.pk) and entry.changes["findings"] == 1
     assert entry.changes["sha256"] == run.ruleset_sha256
+
+
+def test_registry_changes_are_recorded_with_before_and_after(personas):
+    from conftest import VILLAGE_B
+    from jingzhun.audit.context import _user
+    from jingzhun.registry.models import Household, Region
+    from rules_fixtures import create_household
+
+    token = _user.set(personas.county_officer)
+    try:
+        household = create_household(Region.objects.get(code=VILLAGE_B), "H-AUDIT")
+        household.phone = "13700000000"
+        household.food_secure = False
+        household.save()
+        household.save()  # no change: no entry
+    finally:
+        _user.reset(token)
+    created = AuditEntry.objects.filter(action="create", object_type="registry.household").get()
+    assert created.changes["number"] == [None, "H-AUDIT"]
+    update = AuditEntry.objects.filter(action="update", object_type="registry.household").get()
+    assert update.actor_name == "county_officer" and update.region_code == VILLAGE_B
+    assert update.changes["phone"] == ["13812345678", "13700000000"]
+    assert update.changes["food_secure"] == [True, False]
+    assert "water_litres_per_day" not in update.changes  # 60 and 60.0 are not a change
+    assert AuditEntry.objects.filter(object_type="registry.person", action="create").count() == 3
+    Household.objects.get(pk=household.pk).delete()
+    assert AuditEntry.objects.filter(action="delete", object_type="registry.household").exists()
+    assert verify().ok
+
+
+def test_the_household_page_shows_its_history_masked_and_scoped(login, personas, registry):
+    from django.urls import reverse
+
+    from conftest import VILLAGE_A, VILLAGE_B
+
+    household = registry.household(VILLAGE_B)
+    household.phone = "13711112222"
+    household.save()
+    url = reverse("audit:household-history", args=[household.pk])
+    page = login(personas.village_cadre).get(url).content.decode()
+    assert "137****2222" in page and "13711112222" not in page
+    assert (
+        reverse("audit:household-history", args=[household.pk])
+        in login(personas.village_cadre).get(reverse("registry:household", args=[household.pk])).content.decode()
+    )
+    other = registry.household(VILLAGE_A)
+    assert login(personas.village_cadre).get(reverse("audit:household-history", args=[other.pk])).status_code == 404

@@ -7,6 +7,8 @@ a developer's machine, the demo and the test suite; everything else is read the 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +60,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("JINGZHUN_SQLITE_TIMEOUT", 20),
     }
+    # Tests use a file too (not Django's shared in-memory database, whose locks fail at once instead of
+    # waiting): browser tests load fragments concurrently from the live server's threads, as real browsers do.
+    # One file per process, so two test sessions in one checkout never share a database.
+    _db["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"jingzhun-test-{os.getpid()}.sqlite3")}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
 else:
@@ -96,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jingzhun.audit.context.AuditUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

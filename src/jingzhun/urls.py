@@ -12,5 +12,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("registry/", include("jingzhun.registry.urls")),
     path("checks/", include("jingzhun.standards.urls")),
+    path("audit/", include("jingzhun.audit.urls")),
     path("admin/", admin.site.urls),
 ]

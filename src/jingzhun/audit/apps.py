@@ -7,4 +7,4 @@ class AuditConfig(AppConfig):
     verbose_name = _("audit log")
 
     def ready(self) -> None:
-        from jingzhun.audit import signals  # noqa: F401 - records logins and logouts
+        from jingzhun.audit import registry, signals  # noqa: F401 - records logins and registry changes
