@@ -478,6 +478,12 @@ def test_the_web_export_filters_by_rule_and_writes_xlsx(login, personas, checked
     assert len(sheet) == 2 and sheet[1][1] == "EDU-001"
     assert "*" in sheet[1][COLUMNS.index("id_number")]
     assert client.get(reverse("standards:export", args=[COUNTY]), {"format": "pdf"}).status_code == 404
+    # The file says who exported it and when: in its name and in the workbook's properties.
+    assert "-viewer-" in response["Content-Disposition"]
+    import zipfile
+
+    core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode()
+    assert "<dc:creator>viewer</dc:creator>" in core and "jingzhun export by viewer" in core
 
 
 def test_items_cover_every_builtin_rule():

@@ -326,11 +326,20 @@ def write_csv(rows: Iterable[tuple], stream: IO[str]) -> int:
     return count
 
 
-def write_xlsx(rows: Iterable[tuple], target) -> int:
-    """Write the rows to an .xlsx file (path or binary file object), one sheet; return the number of findings."""
+def write_xlsx(rows: Iterable[tuple], target, *, exported_by: str = "", exported_at=None) -> int:
+    """Write the rows to an .xlsx file (path or binary file object), one sheet; return the number of findings.
+
+    ``exported_by`` and ``exported_at`` go into the document's properties (author, created, comments), so a file
+    found on a shared drive still says who took it out of jingzhun and when.
+    """
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_numbers": False})
+    if exported_by or exported_at:
+        properties = {"author": exported_by, "comments": f"jingzhun export by {exported_by} at {exported_at}"}
+        if exported_at is not None:
+            properties["created"] = exported_at.replace(tzinfo=None)
+        workbook.set_properties(properties)
     try:
         sheet = workbook.add_worksheet("findings")
         header = workbook.add_format({"bold": True})

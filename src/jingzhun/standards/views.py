@@ -542,7 +542,9 @@ def export_findings(request: HttpRequest, code: str) -> HttpResponse:
     filters = Filters.from_request(request, run)
     findings = filters.apply(findings_for(user).filter(run=run, region_code__range=region.bounds))
     rows = export_rows(findings, user=user)
-    name = f"findings-{region.code}-run{run.pk}.{fmt}"
+    exported_at = timezone.localtime()
+    # Who took the file out and when, in its name (and, for .xlsx, in its document properties).
+    name = f"findings-{region.code}-run{run.pk}-{user.username}-{exported_at:%Y%m%d-%H%M}.{fmt}"
     record("export", actor=user, obj=run, region_code=region.code, ip=client_ip(request),
            changes={"what": "findings", "format": fmt, "item": filters.item, "rule": filters.rule,
                     "masked": not user.can_view_personal_data})  # fmt: skip
@@ -552,7 +554,7 @@ def export_findings(request: HttpRequest, code: str) -> HttpResponse:
     else:
         # xlsx is a zip: written to a temporary file in constant memory, then streamed from it.
         target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        write_xlsx(rows, target)
+        write_xlsx(rows, target, exported_by=user.username, exported_at=exported_at)
         target.seek(0)
         response = FileResponse(
             target,
