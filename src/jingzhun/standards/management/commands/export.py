@@ -1,7 +1,7 @@
 """``jingzhun export WHAT …``: write data out of jingzhun for the data office (unmasked: this is the office's copy).
 
-Each kind of export is a subcommand with its own arguments: ``findings`` and ``snapshot`` now; ``registry`` is
-meant to join them by adding an entry to SUBCOMMANDS (a function that adds arguments, a function that runs).
+Each kind of export is a subcommand with its own arguments (``registry``, ``findings``, ``snapshot``): one entry of
+SUBCOMMANDS each (a function that adds arguments, a function that runs).
 """
 
 from __future__ import annotations
@@ -87,7 +87,44 @@ def _export_snapshot(command: BaseCommand, options: dict) -> None:
     command.stdout.write(f"Check it with: jingzhun check --engine duckdb --snapshot {options['out']}")
 
 
+# --- registry ----------------------------------------------------------------------------------------------------
+
+
+def _registry_arguments(parser) -> None:
+    parser.add_argument("--format", choices=("csv", "xlsx", "parquet"), default=None, help="default: from --out")
+    parser.add_argument("--out", required=True, metavar="FILE", help="file to write")
+    parser.add_argument("--region", metavar="CODE", help="only households under this region (default: all)")
+    parser.add_argument("--year", type=int, help="income year to write (default: the latest recorded)")
+
+
+def _export_registry(command: BaseCommand, options: dict) -> None:
+    from jingzhun.importer.export import format_of, registry_rows, write_registry
+    from jingzhun.registry.models import Household
+
+    out = Path(options["out"])
+    try:
+        fmt = format_of(out, options["format"])
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    code = options["region"]
+    if code and not Region.objects.filter(code=code).exists():
+        raise CommandError(f"no region with code {code}")
+    households = Household.objects.in_region(code) if code else Household.objects.all()
+    skipped: list[str] = []
+    count = write_registry(registry_rows(households, year=options["year"], skipped=skipped), fmt, out)
+    record("export", object_type="registry.household", region_code=code or "",
+           changes={"what": "registry", "format": fmt, "file": str(out), "rows": count, "masked": False})  # fmt: skip
+    command.stdout.write(f"Wrote {count:,} persons to {out} (the canonical import template, {fmt})")
+    if skipped:
+        command.stdout.write(f"{len(skipped)} households without members were not written: {', '.join(skipped[:10])}")
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
+    "registry": Subcommand(
+        help="the registry in the canonical import template (csv, xlsx, parquet): re-imports unchanged",
+        add_arguments=_registry_arguments,
+        handle=_export_registry,
+    ),
     "snapshot": Subcommand(
         help="the registry as Parquet files, for batch checks with --engine duckdb",
         add_arguments=_snapshot_arguments,
