@@ -42,11 +42,13 @@ check: test
 bench: install
 	$(BIN)/python bench/synth.py
 	$(BIN)/python bench/check.py
+	$(BIN)/python bench/import.py
 
 # The benchmarks at small size: CI runs them so they keep working (figures at full size: `make bench`).
 bench-small: install
 	$(BIN)/python bench/synth.py --small
 	$(BIN)/python bench/check.py --small
+	$(BIN)/python bench/import.py --small
 
 messages: install
 	cd src/jingzhun && JINGZHUN_ENV=development ../../$(BIN)/jingzhun makemessages -l zh_Hans --no-obsolete && JINGZHUN_ENV=development ../../$(BIN)/jingzhun compilemessages

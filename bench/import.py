@@ -1,0 +1,112 @@
+"""Benchmark `jingzhun import`: persons per second, against reading the same file alone, in the same run.
+
+For each size, a synthetic county is written to .csv and .xlsx (not timed), then each file is imported into a
+fresh SQLite database in a fresh process (what a user runs), and — the baseline — the same file is only read with
+the fastest reader (csv module; python-calamine for .xlsx). The issue's targets: ≥ 50,000 persons/s, and no worse
+than 3× the time of reading alone; peak memory under 2 GB at 1M persons.
+
+    .venv/bin/python bench/import.py                  # 10k and 100k persons
+    .venv/bin/python bench/import.py --persons 1000000
+    .venv/bin/python bench/import.py --small          # about 5k persons, for CI
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PERSONS_PER_HOUSEHOLD = 2.95
+
+
+def _env(workdir: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("JINGZHUN_")}
+    return {**clean, "JINGZHUN_ENV": "development", "JINGZHUN_DATA_DIR": str(workdir)}
+
+
+def _jingzhun(args: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Run a jingzhun command; return its wall time and the child's peak memory (MiB)."""
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run([sys.executable, "-m", "jingzhun", *args], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"jingzhun {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) // 1024
+    return seconds, peak
+
+
+def _persons(path: Path) -> int:
+    if path.suffix == ".csv":
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return sum(1 for _ in csv.reader(handle)) - 1
+    from python_calamine import CalamineWorkbook
+
+    return len(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()) - 1
+
+
+def _read_only(path: Path) -> float:
+    started = time.perf_counter()
+    if path.suffix == ".csv":
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            for _ in csv.reader(handle):
+                pass
+    else:
+        from python_calamine import CalamineWorkbook
+
+        for _ in CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python():
+            pass
+    return time.perf_counter() - started
+
+
+def measure(persons: int, suffixes: list[str]) -> list[dict]:
+    results = []
+    households = max(1, round(persons / PERSONS_PER_HOUSEHOLD))
+    with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
+        workdir = Path(tmp)
+        for suffix in suffixes:
+            source = workdir / f"county{suffix}"
+            env = _env(workdir / "gen")
+            _jingzhun(["synth", "--households", str(households), "--seed", "7", "--out", str(source)], env)
+            db_env = _env(workdir / f"db{suffix}")
+            db_env["JINGZHUN_DATABASE_URL"] = f"sqlite:///{workdir / f'db{suffix}' / 'bench.sqlite3'}"
+            (workdir / f"db{suffix}").mkdir()
+            _jingzhun(["migrate", "-v0"], db_env)
+            seconds, peak = _jingzhun(["import", str(source), "--create-regions"], db_env)
+            read = min(_read_only(source) for _ in range(2))
+            results.append(
+                {"file": suffix, "persons": _persons(source), "seconds": seconds, "read": read, "peak": peak}
+            )
+            print(_row(results[-1]), file=sys.stderr, flush=True)
+    return results
+
+
+def _row(r: dict) -> str:
+    return (f"{r['file']:<6} {r['persons']:>9,} {r['seconds']:>8.1f} s {r['persons'] / r['seconds']:>10,.0f}/s "
+            f"{r['read']:>7.2f} s {r['seconds'] / r['read']:>8.1f}× {r['peak']:>7,} MiB")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persons", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--small", action="store_true", help="about 5,000 persons (CI)")
+    args = parser.parse_args()
+    sizes = [5_000] if args.small else args.persons
+    results = []
+    for persons in sizes:
+        print(f"{persons:,} persons …", file=sys.stderr, flush=True)
+        results += measure(persons, [".csv", ".xlsx"])
+    print(f"\n{'file':<6} {'persons':>9} {'import':>10} {'persons/s':>12} {'read':>9} {'× read':>9} {'peak':>11}")
+    for result in results:
+        print(_row(result))
+    print("targets: ≥ 50,000 persons/s; ≤ 3× the read-only time; < 2 GB at 1M persons (wall time of a fresh process)")
+
+
+if __name__ == "__main__":
+    main()
