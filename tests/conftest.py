@@ -242,3 +242,18 @@ def login(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows_after_a_flush(request):
+    """Transactional tests empty every table after themselves, the rows migrations seed included: put them back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from jingzhun.accounts.models import FunctionPermission, ensure_default_permissions
+    from jingzhun.registry.defaults import ensure_national_defaults
+    from jingzhun.registry.models import StandardParameters
+
+    ensure_national_defaults(StandardParameters)
+    ensure_default_permissions(FunctionPermission)

@@ -149,3 +149,15 @@ def test_an_inactive_user_is_sent_back_to_login(login, personas, registry):
     personas.county_officer.save()
     client = login(personas.county_officer)
     assert client.get(reverse("registry:region", args=[COUNTY])).status_code == 302
+
+
+def test_the_permission_table_is_data_an_administrator_can_change(personas, registry):
+    from jingzhun.accounts.models import FunctionPermission, User
+    from jingzhun.registry import masking
+
+    assert masking.can_reveal(User.objects.get(pk=personas.county_officer.pk))
+    assert not masking.can_reveal(User.objects.get(pk=personas.viewer.pk))
+    FunctionPermission.objects.filter(function="data_officer", permission="view_personal_data").delete()
+    FunctionPermission.objects.create(function="viewer", permission="view_personal_data")
+    assert not masking.can_reveal(User.objects.get(pk=personas.county_officer.pk))  # a fresh user object
+    assert masking.can_reveal(User.objects.get(pk=personas.viewer.pk))

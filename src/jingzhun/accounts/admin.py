@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.accounts.models import User
+from jingzhun.accounts.models import FunctionPermission, User
 
 
 @admin.register(User)
@@ -12,3 +12,9 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ["region"]
     fieldsets = [*BaseUserAdmin.fieldsets, (_("Region and function"), {"fields": ["region", "function"]})]
     add_fieldsets = [*BaseUserAdmin.add_fieldsets, (_("Region and function"), {"fields": ["region", "function"]})]
+
+
+@admin.register(FunctionPermission)
+class FunctionPermissionAdmin(admin.ModelAdmin):
+    list_display = ["function", "permission"]
+    list_filter = ["function", "permission"]

@@ -16,15 +16,50 @@ class Function(models.TextChoices):  # 职能
     VIEWER = "viewer", _("viewer")
 
 
-#: What each function may do. Personal data (full ID and phone numbers) is shown only with "view_personal_data".
-PERMISSIONS: dict[str, frozenset[str]] = {
-    Function.ADMINISTRATOR: frozenset(
-        {"view_registry", "view_personal_data", "edit_registry", "manage_users", "run_checks"}
-    ),
+class Permission(models.TextChoices):  # 权限
+    VIEW_REGISTRY = "view_registry", _("view the registry")
+    VIEW_PERSONAL_DATA = "view_personal_data", _("reveal full ID and phone numbers")
+    EDIT_REGISTRY = "edit_registry", _("edit the registry")
+    RUN_CHECKS = "run_checks", _("run the standard's checks")
+    MANAGE_USERS = "manage_users", _("manage users")
+
+
+#: The permission table a new database starts with (seeded by migration; afterwards the FunctionPermission rows,
+#: editable in the admin, are what counts).
+DEFAULT_PERMISSIONS: dict[str, frozenset[str]] = {
+    Function.ADMINISTRATOR: frozenset(Permission.values),
     Function.DATA_OFFICER: frozenset({"view_registry", "view_personal_data", "edit_registry", "run_checks"}),
     Function.CHECKER: frozenset({"view_registry"}),
     Function.VIEWER: frozenset({"view_registry"}),
 }
+
+
+def ensure_default_permissions(model) -> int:
+    """Grant the default permissions that are missing (``model``: FunctionPermission or its migration state).
+
+    Never revokes anything: an office may have granted more in the admin. Returns how many rows were created.
+    """
+    created = 0
+    for function, permissions in DEFAULT_PERMISSIONS.items():
+        for permission in sorted(permissions):
+            created += model.objects.get_or_create(function=function, permission=permission)[1]
+    return created
+
+
+class FunctionPermission(models.Model):  # 职能权限
+    """One row per (function, permission) granted: the permission table is data, not code."""
+
+    function = models.CharField(_("function"), max_length=16, choices=Function.choices)
+    permission = models.CharField(_("permission"), max_length=24, choices=Permission.choices)
+
+    class Meta:
+        verbose_name = _("function permission")
+        verbose_name_plural = _("function permissions")
+        ordering = ["function", "permission"]
+        constraints = [models.UniqueConstraint(fields=["function", "permission"], name="function_permission_once")]
+
+    def __str__(self) -> str:
+        return f"{self.function}: {self.permission}"
 
 
 class User(AbstractUser):
@@ -49,10 +84,21 @@ class User(AbstractUser):
         return regions.level_of(self.region_id) if self.region_id else None
 
     def has_function_permission(self, permission: str) -> bool:
-        """Whether the user's function grants ``permission`` (superusers hold every permission)."""
+        """Whether the user's function grants ``permission`` (superusers hold every permission).
+
+        The function's permissions are read from the table once per user object (once per request), not once
+        per question: pages ask for every row they mask.
+        """
         if not self.is_active:
             return False
-        return self.is_superuser or permission in PERMISSIONS.get(self.function, frozenset())
+        if self.is_superuser:
+            return True
+        granted = self.__dict__.get("_granted")
+        if granted is None:
+            granted = self.__dict__["_granted"] = frozenset(
+                FunctionPermission.objects.filter(function=self.function).values_list("permission", flat=True)
+            )
+        return permission in granted
 
     @property
     def can_view_personal_data(self) -> bool:
