@@ -33,25 +33,54 @@ def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(prev_hash.encode() + b"\n" + _canonical(entry)).hexdigest()
 
 
-def record(action: str, *, actor=None, obj=None, object_type: str = "", object_id: str = "", region_code: str = "",
-           changes: dict | None = None, ip: str | None = None) -> AuditEntry:  # fmt: skip
-    """Append one entry (inside the caller's transaction when there is one: it commits or rolls back with it)."""
+def _entry(seq: int, at, prev_hash: str, action: str, *, actor=None, actor_name: str = "", obj=None,
+           object_type: str = "", object_id: str = "", region_code: str = "", changes: dict | None = None,
+           ip: str | None = None) -> AuditEntry:  # fmt: skip
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
+    entry = AuditEntry(
+        seq=seq, at=at, actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or actor_name, action=action, object_type=object_type,
+        object_id=str(object_id), region_code=region_code, changes=changes or {}, ip=ip, prev_hash=prev_hash,
+    )  # fmt: skip
+    entry.hash = entry_hash(prev_hash, entry)
+    return entry
+
+
+def record(action: str, **details) -> AuditEntry:
+    """Append one entry (inside the caller's transaction when there is one: it commits or rolls back with it).
+
+    ``details``: actor (a user), actor_name, obj (a model instance) or object_type and object_id, region_code,
+    changes (``{field: [before, after]}`` or details of the action), ip.
+    """
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
-        entry = AuditEntry(
-            seq=head.last_seq + 1, at=timezone.now(),
-            actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-            actor_name=getattr(actor, "username", "") or "", action=action, object_type=object_type,
-            object_id=str(object_id), region_code=region_code, changes=changes or {}, ip=ip,
-            prev_hash=head.last_hash,
-        )  # fmt: skip
-        entry.hash = entry_hash(head.last_hash, entry)
+        entry = _entry(head.last_seq + 1, timezone.now(), head.last_hash, action, **details)
         entry.save()
         ChainHead.objects.filter(pk=1).update(last_seq=entry.seq, last_hash=entry.hash)
     return entry
+
+
+def record_many(items: list[tuple[str, dict]], batch: int = 2000) -> int:
+    """Append many entries at once (an import): one lock, hashes chained in order, inserted in batches.
+
+    ``items`` are (action, details) pairs with the details ``record`` takes. Returns how many were appended.
+    """
+    if not items:
+        return 0
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        seq, prev, now = head.last_seq, head.last_hash, timezone.now()
+        entries = []
+        for action, details in items:
+            seq += 1
+            entry = _entry(seq, now, prev, action, **details)
+            prev = entry.hash
+            entries.append(entry)
+        AuditEntry.objects.bulk_create(entries, batch_size=batch)  # bulk_create: the save() guard is for edits
+        ChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
+    return len(entries)
 
 
 @dataclass(frozen=True)

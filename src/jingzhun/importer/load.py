@@ -71,6 +71,8 @@ class Plan:
     moved_out: list[Person] = field(default_factory=list)
     new_incomes: list[tuple[IncomeRecord, Household]] = field(default_factory=list)
     changed_incomes: list[IncomeRecord] = field(default_factory=list)
+    # What the import changes, for the audit log: (action, record, changes) — written with the records.
+    audit: list[tuple[str, Model, dict]] = field(default_factory=list)
     household_fields: set[str] = field(default_factory=set)
     person_fields: set[str] = field(default_factory=set)
     income_fields: set[str] = field(default_factory=set)
@@ -184,6 +186,19 @@ def _existing_incomes(households: Iterable[Household]) -> dict[tuple[int, int], 
     return found
 
 
+def _jsonable(value):
+    return value if isinstance(value, (int, float, str, bool, type(None))) else str(value)
+
+
+def _changes(instance: Model, values: dict[str, object]) -> dict[str, list]:
+    """The fields whose values differ, as {field: [before, after]} (for the audit log)."""
+    return {
+        name.removesuffix("_id"): [_jsonable(getattr(instance, name)), _jsonable(value)]
+        for name, value in values.items()
+        if getattr(instance, name) != value
+    }
+
+
 def _differs(instance: Model, values: dict[str, object]) -> bool:
     return any(getattr(instance, name) != value for name, value in values.items())
 
@@ -213,12 +228,16 @@ def _plan_household(result: Plan, file_household: FileHousehold, existing: House
     if existing is None:
         household = Household(number=file_household.number, village_id=file_household.region_code, **household_values)
         result.new_households.append((household, file_household))
+        rows = [person.row for person in file_household.persons]
+        result.audit.append(("create", household, {"persons": [None, len(rows)], "file rows": [None, rows]}))
         household_changed = True
         current: list[Person] = []
     else:
         household = existing
         household_changed = household.village_id != file_household.region_code or _differs(household, household_values)
         if household_changed:
+            result.audit.append(("update", household, _changes(household, {
+                "village_id": file_household.region_code, **household_values})))  # fmt: skip
             household.village_id = file_household.region_code
             for name, value in household_values.items():
                 setattr(household, name, value)
@@ -240,11 +259,15 @@ def _plan_household(result: Plan, file_household: FileHousehold, existing: House
         match = by_key.get(key)
         if match is None:
             result.new_persons.append((candidate, household))
+            if existing is not None:  # a new member of a known household (a new household's entry covers its own)
+                result.audit.append(("create", candidate, {"name": [None, candidate.name],
+                                                           "relation": [None, candidate.relation]}))  # fmt: skip
             row_changes[file_person.row] = INSERTED
             status = candidate.status
         else:
             wanted = {**values, **_derived(candidate, result.derived_fields)}
             if _differs(match, wanted):
+                result.audit.append(("update", match, _changes(match, wanted)))
                 for name, value in wanted.items():
                     setattr(match, name, value)
                 match.updated_at = now
@@ -257,6 +280,7 @@ def _plan_household(result: Plan, file_household: FileHousehold, existing: House
     moved_out = False
     for person in current:
         if _key(person) not in seen_keys and person.status == choices.PersonStatus.NORMAL:
+            result.audit.append(("update", person, {"status": [person.status, choices.PersonStatus.MOVED_OUT.value]}))
             person.status = choices.PersonStatus.MOVED_OUT
             person.updated_at = now
             person.household = household
@@ -282,9 +306,14 @@ def _plan_income(
     values["household_size"] = normal
     record = incomes.get((household.pk, year)) if exists else None
     if record is None:
-        result.new_incomes.append((IncomeRecord(year=year, **values), household))
+        record = IncomeRecord(year=year, **values)
+        result.new_incomes.append((record, household))
+        if exists:  # a new household's entry covers its first income record
+            record.household = household
+            result.audit.append(("create", record, {"year": [None, year]}))
         return True
     if _differs(record, values):
+        result.audit.append(("update", record, {"year": [year, year], **_changes(record, values)}))
         for name, value in values.items():
             setattr(record, name, value)
         result.changed_incomes.append(record)
@@ -295,14 +324,39 @@ def _plan_income(
 # Writing ----------------------------------------------------------------------------------------------------------
 
 
-def apply(result: Plan) -> None:
-    """Write the plan in one transaction (regions, households, persons, income records), then refresh statistics."""
+def apply(result: Plan, *, actor=None, actor_name: str = "", source: str = "", source_sha256: str = "") -> None:
+    """Write the plan in one transaction (regions, households, persons, income records, audit entries), then
+    refresh statistics. The audit entries commit or roll back with the records they describe."""
     with transaction.atomic():
         write_regions(result)
         write_households(result)
         write_persons(result)
         write_incomes(result)
+        write_audit(result, actor=actor, actor_name=actor_name, source=source, source_sha256=source_sha256)
     refresh_statistics(connection)
+
+
+def write_audit(result: Plan, *, actor=None, actor_name: str = "", source: str = "", source_sha256: str = "") -> None:
+    from jingzhun.audit.chain import record_many
+
+    who = {"actor": actor, "actor_name": actor_name}
+    items = [
+        (action, {**who, "obj": obj, "region_code": _region_of(obj), "changes": changes})
+        for action, obj, changes in result.audit
+    ]
+    summary = {"what": "import", "file": source, "sha256": source_sha256, **result.counts(),
+               "regions created": [region.code for region in result.new_regions]}  # fmt: skip
+    items.append(
+        ("import", {**who, "object_type": "registry.file", "object_id": source_sha256[:12], "changes": summary})
+    )
+    record_many(items)
+
+
+def _region_of(obj: Model) -> str:
+    if isinstance(obj, Household):
+        return obj.village_id or ""
+    household = getattr(obj, "household", None)
+    return household.village_id if household is not None else ""
 
 
 def write_regions(result: Plan) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import time
 from pathlib import Path
 
@@ -58,7 +60,8 @@ class Command(BaseCommand):
             raise CommandError(_("The file is refused: no header row with the template's columns was found.")) from None
         plan = load.plan(parsed, create_regions=options["create_regions"])
         if not options["dry_run"]:
-            load.apply(plan)
+            # Who ran it: the account on the server (the command line has no signed-in user).
+            load.apply(plan, actor_name=f"cli:{getpass.getuser()}", source=path.name, source_sha256=_sha256(path))
         report.write(plan.rejections, report_path)
         self._summary(console, path, plan, report_path, options["dry_run"], time.monotonic() - started)
 
@@ -98,3 +101,11 @@ class Command(BaseCommand):
             _("%(count)d rejections written to %(report)s. %(seconds).1f s.")
             % {"count": len(plan.rejections), "report": report_path, "seconds": seconds}
         )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
