@@ -509,3 +509,36 @@ def test_a_run_of_a_custom_rule_file_is_shown_with_its_own_rules(login, personas
     assert "本地住房核查" in page
     listed = client.get(households_url(COUNTY), {"run": run.pk, "item": "housing"})
     assert "HOUSE-LOCAL" in listed.content.decode()
+
+
+# --- department users ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def education_bureau(personas):
+    from conftest import make_user
+
+    return make_user("education_bureau", COUNTY, "data_officer", sector="education")
+
+
+def test_a_department_user_sees_only_their_sectors_findings(login, education_bureau, checked):
+    run = checked["run"]
+    assert set(Finding.objects.filter(run=run).values_list("item", flat=True)) >= {"education", "housing"}
+    client = login(education_bureau)
+    assert education_bureau.level == "department"
+    page = client.get(overview_url(COUNTY))
+    counts = {item: n for row in page.context["rows"] for item, n in row.by_item.items() if n}
+    assert set(counts) == {"education"}
+    listed = client.get(households_url(COUNTY)).content.decode()
+    assert "DROPOUT-1" in listed and "HOUSE-1" not in listed
+    rows = _csv_rows(client.get(reverse("standards:export", args=[COUNTY]), {"format": "csv"}))
+    assert rows and {row["item"] for row in rows} == {"education"}
+    house = checked["house"]
+    fragment = client.get(reverse("standards:household-findings", args=[house.pk])).content.decode()
+    assert "HOU-001" not in fragment
+
+
+def test_findings_carry_the_item_of_their_rule(checked):
+    rules = checked["run"].rules
+    for rule_id, item in Finding.objects.filter(run=checked["run"]).values_list("rule_id", "item"):
+        assert item == rules[rule_id]["item"]

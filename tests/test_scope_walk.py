@@ -91,9 +91,14 @@ def test_every_declared_endpoint_is_walked(world):
 
 
 @pytest.mark.parametrize("persona", ["county_officer", "town_officer", "village_cadre", "viewer", "outsider",
-                                     "no_region"])  # fmt: skip
+                                     "no_region", "department"])  # fmt: skip
 def test_no_response_shows_anything_outside_the_personas_region(client, personas, world, persona):
-    user = getattr(personas, persona)
+    if persona == "department":  # the education bureau of town A
+        from conftest import make_user
+
+        user = make_user("education_bureau", TOWN_A, "data_officer", sector="education")
+    else:
+        user = getattr(personas, persona)
     client.force_login(user)
     hidden = secrets_outside(user, world)
     # A search for an outsider's full ID number: the typed text may be echoed, but nothing it would find.

@@ -333,7 +333,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('housing_grade', v9, 'safe_housing_measure', v22) AS values_json
+  JSON_OBJECT('housing_grade', v9, 'safe_housing_measure', v22) AS values_json,
+  'housing' AS item
 FROM jz_flags_household
 WHERE
   f0 = 1
@@ -344,7 +345,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('household_type', v8, 'monitoring_category', v11, 'housing_grade', v9) AS values_json
+  JSON_OBJECT('household_type', v8, 'monitoring_category', v11, 'housing_grade', v9) AS values_json,
+  'housing' AS item
 FROM jz_flags_household
 WHERE
   f1 = 1
@@ -355,7 +357,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('water_litres_per_day', v27, 'water_min_litres', $water_min_litres) AS values_json
+  JSON_OBJECT('water_litres_per_day', v27, 'water_min_litres', $water_min_litres) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f2 = 1
@@ -373,7 +376,8 @@ SELECT
     v26,
     'water_max_fetch_minutes',
     $water_max_fetch_minutes
-  ) AS values_json
+  ) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f3 = 1
@@ -384,7 +388,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('water_quality_ok', v30) AS values_json
+  JSON_OBJECT('water_quality_ok', v30) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f4 = 1
@@ -395,7 +400,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('water_outage_days', v28, 'water_max_outage_days', $water_max_outage_days) AS values_json
+  JSON_OBJECT('water_outage_days', v28, 'water_max_outage_days', $water_max_outage_days) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f5 = 1
@@ -406,7 +412,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('food_secure', v5) AS values_json
+  JSON_OBJECT('food_secure', v5) AS values_json,
+  'food' AS item
 FROM jz_flags_household
 WHERE
   f6 = 1
@@ -417,7 +424,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('clothing_secure', v4) AS values_json
+  JSON_OBJECT('clothing_secure', v4) AS values_json,
+  'clothing' AS item
 FROM jz_flags_household
 WHERE
   f7 = 1
@@ -437,7 +445,8 @@ SELECT
     v14,
     'poverty_line',
     $poverty_line
-  ) AS values_json
+  ) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f8 = 1
@@ -448,7 +457,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('monitoring_category', v11, 'per_capita_income', v14, 'monitoring_line', $monitoring_line) AS values_json
+  JSON_OBJECT('monitoring_category', v11, 'per_capita_income', v14, 'monitoring_line', $monitoring_line) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f9 = 1
@@ -459,7 +469,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('risk_eliminated', v19, 'per_capita_income', v14, 'monitoring_line', $monitoring_line) AS values_json
+  JSON_OBJECT('risk_eliminated', v19, 'per_capita_income', v14, 'monitoring_line', $monitoring_line) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f10 = 1
@@ -470,7 +481,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('stated_per_capita', v23, 'per_capita_income', v14) AS values_json
+  JSON_OBJECT('stated_per_capita', v23, 'per_capita_income', v14) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f11 = 1
@@ -481,7 +493,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('wage', v25, 'operating', v13, 'property_income', v17, 'transfer', v24, 'production_costs', v16) AS values_json
+  JSON_OBJECT('wage', v25, 'operating', v13, 'property_income', v17, 'transfer', v24, 'production_costs', v16) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f12 = 1
@@ -492,7 +505,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('household_type', v8, 'monitoring_category', v11, 'income_recorded', v10) AS values_json
+  JSON_OBJECT('household_type', v8, 'monitoring_category', v11, 'income_recorded', v10) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f13 = 1
@@ -503,7 +517,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('monitoring_category', v11, 'risk_types', v21) AS values_json
+  JSON_OBJECT('monitoring_category', v11, 'risk_types', v21) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f14 = 1
@@ -549,7 +564,8 @@ SELECT
     $education_age_min,
     'education_age_max',
     $education_age_max
-  ) AS values_json
+  ) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f15 = 1
@@ -565,7 +581,8 @@ SELECT
     v19,
     'ANY_MEMBER(status = ''正常'' AND labour_capacity IN (''普通劳动力'', ''技能劳动力'', ''弱劳动力或半劳动力''))',
     v2
-  ) AS values_json
+  ) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f16 = 1
@@ -576,7 +593,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('risk_eliminated', v19, 'risk_elimination_method', v20) AS values_json
+  JSON_OBJECT('risk_eliminated', v19, 'risk_elimination_method', v20) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f17 = 1
@@ -587,7 +605,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('head_count', v6) AS values_json
+  JSON_OBJECT('head_count', v6) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f18 = 1
@@ -598,7 +617,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''配偶'')', v3) AS values_json
+  JSON_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''配偶'')', v3) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f19 = 1
@@ -609,7 +629,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('region_level', v18) AS values_json
+  JSON_OBJECT('region_level', v18) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f20 = 1
@@ -620,7 +641,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('phone', v15) AS values_json
+  JSON_OBJECT('phone', v15) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f21 = 1
@@ -631,7 +653,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('household_size', v7, 'normal_members', v12) AS values_json
+  JSON_OBJECT('household_size', v7, 'normal_members', v12) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f22 = 1;
@@ -890,7 +913,8 @@ SELECT
     $education_age_min,
     'education_age_max',
     $education_age_max
-  ) AS values_json
+  ) AS values_json,
+  'education' AS item
 FROM jz_flags_person
 WHERE
   f0 = 1
@@ -901,7 +925,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'dropout_reason', v2, 'school_status', v21) AS values_json
+  JSON_OBJECT('status', v23, 'dropout_reason', v2, 'school_status', v21) AS values_json,
+  'education' AS item
 FROM jz_flags_person
 WHERE
   f1 = 1
@@ -912,7 +937,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS values_json
+  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS values_json,
+  'medical' AS item
 FROM jz_flags_person
 WHERE
   f2 = 1
@@ -923,7 +949,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS values_json
+  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS values_json,
+  'medical' AS item
 FROM jz_flags_person
 WHERE
   f3 = 1
@@ -934,7 +961,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_serious_illness', v17) AS values_json
+  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_serious_illness', v17) AS values_json,
+  'medical' AS item
 FROM jz_flags_person
 WHERE
   f4 = 1
@@ -945,7 +973,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'id_type', v13, 'id_valid', v14) AS values_json
+  JSON_OBJECT('status', v23, 'id_type', v13, 'id_valid', v14) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f5 = 1
@@ -956,7 +985,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'id_type', v13, 'id_birth_date', v9, 'sex', v22, 'id_sex', v12, 'birth_date', v1) AS values_json
+  JSON_OBJECT('status', v23, 'id_type', v13, 'id_birth_date', v9, 'sex', v22, 'id_sex', v12, 'birth_date', v1) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f6 = 1
@@ -967,7 +997,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'id_number', v10, 'id_number_count', v11) AS values_json
+  JSON_OBJECT('status', v23, 'id_number', v10, 'id_number_count', v11) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f7 = 1
@@ -978,7 +1009,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'sex', v22, 'head_sex', v6) AS values_json
+  JSON_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'sex', v22, 'head_sex', v6) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f8 = 1
@@ -989,7 +1021,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'relation', v20, 'age', v0) AS values_json
+  JSON_OBJECT('status', v23, 'relation', v20, 'age', v0) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f9 = 1
@@ -1000,7 +1033,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'head_birth_date', v4, 'birth_date', v1) AS values_json
+  JSON_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'head_birth_date', v4, 'birth_date', v1) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f10 = 1
@@ -1011,7 +1045,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'school_status', v21, 'education_level', v3) AS values_json
+  JSON_OBJECT('status', v23, 'school_status', v21, 'education_level', v3) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f11 = 1
@@ -1022,7 +1057,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'migrant_months', v18, 'migrant_status', v19) AS values_json
+  JSON_OBJECT('status', v23, 'migrant_months', v18, 'migrant_status', v19) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f12 = 1;

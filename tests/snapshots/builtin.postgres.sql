@@ -339,7 +339,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('housing_grade', v9, 'safe_housing_measure', v22) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('housing_grade', v9, 'safe_housing_measure', v22) AS TEXT) AS values_json,
+  'housing' AS item
 FROM jz_flags_household
 WHERE
   f0 = 1
@@ -350,7 +351,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('household_type', v8, 'monitoring_category', v11, 'housing_grade', v9) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('household_type', v8, 'monitoring_category', v11, 'housing_grade', v9) AS TEXT) AS values_json,
+  'housing' AS item
 FROM jz_flags_household
 WHERE
   f1 = 1
@@ -361,7 +363,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('water_litres_per_day', v27, 'water_min_litres', %(water_min_litres)s) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('water_litres_per_day', v27, 'water_min_litres', %(water_min_litres)s) AS TEXT) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f2 = 1
@@ -379,7 +382,8 @@ SELECT
     v26,
     'water_max_fetch_minutes',
     %(water_max_fetch_minutes)s
-  ) AS TEXT) AS values_json
+  ) AS TEXT) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f3 = 1
@@ -390,7 +394,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('water_quality_ok', v30) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('water_quality_ok', v30) AS TEXT) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f4 = 1
@@ -401,7 +406,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('water_outage_days', v28, 'water_max_outage_days', %(water_max_outage_days)s) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('water_outage_days', v28, 'water_max_outage_days', %(water_max_outage_days)s) AS TEXT) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f5 = 1
@@ -412,7 +418,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('food_secure', v5) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('food_secure', v5) AS TEXT) AS values_json,
+  'food' AS item
 FROM jz_flags_household
 WHERE
   f6 = 1
@@ -423,7 +430,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('clothing_secure', v4) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('clothing_secure', v4) AS TEXT) AS values_json,
+  'clothing' AS item
 FROM jz_flags_household
 WHERE
   f7 = 1
@@ -443,7 +451,8 @@ SELECT
     v14,
     'poverty_line',
     %(poverty_line)s
-  ) AS TEXT) AS values_json
+  ) AS TEXT) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f8 = 1
@@ -461,7 +470,8 @@ SELECT
     v14,
     'monitoring_line',
     %(monitoring_line)s
-  ) AS TEXT) AS values_json
+  ) AS TEXT) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f9 = 1
@@ -472,7 +482,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('risk_eliminated', v19, 'per_capita_income', v14, 'monitoring_line', %(monitoring_line)s) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('risk_eliminated', v19, 'per_capita_income', v14, 'monitoring_line', %(monitoring_line)s) AS TEXT) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f10 = 1
@@ -483,7 +494,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('stated_per_capita', v23, 'per_capita_income', v14) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('stated_per_capita', v23, 'per_capita_income', v14) AS TEXT) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f11 = 1
@@ -494,7 +506,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('wage', v25, 'operating', v13, 'property_income', v17, 'transfer', v24, 'production_costs', v16) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('wage', v25, 'operating', v13, 'property_income', v17, 'transfer', v24, 'production_costs', v16) AS TEXT) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f12 = 1
@@ -505,7 +518,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('household_type', v8, 'monitoring_category', v11, 'income_recorded', v10) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('household_type', v8, 'monitoring_category', v11, 'income_recorded', v10) AS TEXT) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f13 = 1
@@ -516,7 +530,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('monitoring_category', v11, 'risk_types', v21) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('monitoring_category', v11, 'risk_types', v21) AS TEXT) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f14 = 1
@@ -562,7 +577,8 @@ SELECT
     %(education_age_min)s,
     'education_age_max',
     %(education_age_max)s
-  ) AS TEXT) AS values_json
+  ) AS TEXT) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f15 = 1
@@ -578,7 +594,8 @@ SELECT
     v19,
     'ANY_MEMBER(status = ''正常'' AND labour_capacity IN (''普通劳动力'', ''技能劳动力'', ''弱劳动力或半劳动力''))',
     v2
-  ) AS TEXT) AS values_json
+  ) AS TEXT) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f16 = 1
@@ -589,7 +606,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('risk_eliminated', v19, 'risk_elimination_method', v20) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('risk_eliminated', v19, 'risk_elimination_method', v20) AS TEXT) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f17 = 1
@@ -600,7 +618,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('head_count', v6) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('head_count', v6) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f18 = 1
@@ -611,7 +630,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''配偶'')', v3) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''配偶'')', v3) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f19 = 1
@@ -622,7 +642,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('region_level', v18) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('region_level', v18) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f20 = 1
@@ -633,7 +654,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('phone', v15) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('phone', v15) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f21 = 1
@@ -644,7 +666,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('household_size', v7, 'normal_members', v12) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('household_size', v7, 'normal_members', v12) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f22 = 1;
@@ -904,7 +927,8 @@ SELECT
     %(education_age_min)s,
     'education_age_max',
     %(education_age_max)s
-  ) AS TEXT) AS values_json
+  ) AS TEXT) AS values_json,
+  'education' AS item
 FROM jz_flags_person
 WHERE
   f0 = 1
@@ -915,7 +939,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'dropout_reason', v2, 'school_status', v21) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'dropout_reason', v2, 'school_status', v21) AS TEXT) AS values_json,
+  'education' AS item
 FROM jz_flags_person
 WHERE
   f1 = 1
@@ -926,7 +951,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS TEXT) AS values_json,
+  'medical' AS item
 FROM jz_flags_person
 WHERE
   f2 = 1
@@ -937,7 +963,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS TEXT) AS values_json,
+  'medical' AS item
 FROM jz_flags_person
 WHERE
   f3 = 1
@@ -948,7 +975,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_serious_illness', v17) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_serious_illness', v17) AS TEXT) AS values_json,
+  'medical' AS item
 FROM jz_flags_person
 WHERE
   f4 = 1
@@ -959,7 +987,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'id_type', v13, 'id_valid', v14) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'id_type', v13, 'id_valid', v14) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f5 = 1
@@ -970,7 +999,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'id_type', v13, 'id_birth_date', v9, 'sex', v22, 'id_sex', v12, 'birth_date', v1) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'id_type', v13, 'id_birth_date', v9, 'sex', v22, 'id_sex', v12, 'birth_date', v1) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f6 = 1
@@ -981,7 +1011,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'id_number', v10, 'id_number_count', v11) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'id_number', v10, 'id_number_count', v11) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f7 = 1
@@ -992,7 +1023,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'sex', v22, 'head_sex', v6) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'sex', v22, 'head_sex', v6) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f8 = 1
@@ -1003,7 +1035,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'relation', v20, 'age', v0) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'relation', v20, 'age', v0) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f9 = 1
@@ -1014,7 +1047,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'head_birth_date', v4, 'birth_date', v1) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'head_birth_date', v4, 'birth_date', v1) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f10 = 1
@@ -1025,7 +1059,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'school_status', v21, 'education_level', v3) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'school_status', v21, 'education_level', v3) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f11 = 1
@@ -1036,7 +1071,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  CAST(JSON_BUILD_OBJECT('status', v23, 'migrant_months', v18, 'migrant_status', v19) AS TEXT) AS values_json
+  CAST(JSON_BUILD_OBJECT('status', v23, 'migrant_months', v18, 'migrant_status', v19) AS TEXT) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f12 = 1;

@@ -335,7 +335,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('housing_grade', v9, 'safe_housing_measure', v22) AS values_json
+  JSON_OBJECT('housing_grade', v9, 'safe_housing_measure', v22) AS values_json,
+  'housing' AS item
 FROM jz_flags_household
 WHERE
   f0 = 1
@@ -346,7 +347,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('household_type', v8, 'monitoring_category', v11, 'housing_grade', v9) AS values_json
+  JSON_OBJECT('household_type', v8, 'monitoring_category', v11, 'housing_grade', v9) AS values_json,
+  'housing' AS item
 FROM jz_flags_household
 WHERE
   f1 = 1
@@ -357,7 +359,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('water_litres_per_day', v27, 'water_min_litres', :water_min_litres) AS values_json
+  JSON_OBJECT('water_litres_per_day', v27, 'water_min_litres', :water_min_litres) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f2 = 1
@@ -375,7 +378,8 @@ SELECT
     v26,
     'water_max_fetch_minutes',
     :water_max_fetch_minutes
-  ) AS values_json
+  ) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f3 = 1
@@ -386,7 +390,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('water_quality_ok', v30) AS values_json
+  JSON_OBJECT('water_quality_ok', v30) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f4 = 1
@@ -397,7 +402,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('water_outage_days', v28, 'water_max_outage_days', :water_max_outage_days) AS values_json
+  JSON_OBJECT('water_outage_days', v28, 'water_max_outage_days', :water_max_outage_days) AS values_json,
+  'water' AS item
 FROM jz_flags_household
 WHERE
   f5 = 1
@@ -408,7 +414,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('food_secure', v5) AS values_json
+  JSON_OBJECT('food_secure', v5) AS values_json,
+  'food' AS item
 FROM jz_flags_household
 WHERE
   f6 = 1
@@ -419,7 +426,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('clothing_secure', v4) AS values_json
+  JSON_OBJECT('clothing_secure', v4) AS values_json,
+  'clothing' AS item
 FROM jz_flags_household
 WHERE
   f7 = 1
@@ -439,7 +447,8 @@ SELECT
     v14,
     'poverty_line',
     :poverty_line
-  ) AS values_json
+  ) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f8 = 1
@@ -450,7 +459,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('monitoring_category', v11, 'per_capita_income', v14, 'monitoring_line', :monitoring_line) AS values_json
+  JSON_OBJECT('monitoring_category', v11, 'per_capita_income', v14, 'monitoring_line', :monitoring_line) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f9 = 1
@@ -461,7 +471,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('risk_eliminated', v19, 'per_capita_income', v14, 'monitoring_line', :monitoring_line) AS values_json
+  JSON_OBJECT('risk_eliminated', v19, 'per_capita_income', v14, 'monitoring_line', :monitoring_line) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f10 = 1
@@ -472,7 +483,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('stated_per_capita', v23, 'per_capita_income', v14) AS values_json
+  JSON_OBJECT('stated_per_capita', v23, 'per_capita_income', v14) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f11 = 1
@@ -483,7 +495,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('wage', v25, 'operating', v13, 'property_income', v17, 'transfer', v24, 'production_costs', v16) AS values_json
+  JSON_OBJECT('wage', v25, 'operating', v13, 'property_income', v17, 'transfer', v24, 'production_costs', v16) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f12 = 1
@@ -494,7 +507,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('household_type', v8, 'monitoring_category', v11, 'income_recorded', v10) AS values_json
+  JSON_OBJECT('household_type', v8, 'monitoring_category', v11, 'income_recorded', v10) AS values_json,
+  'income' AS item
 FROM jz_flags_household
 WHERE
   f13 = 1
@@ -505,7 +519,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('monitoring_category', v11, 'risk_types', v21) AS values_json
+  JSON_OBJECT('monitoring_category', v11, 'risk_types', v21) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f14 = 1
@@ -551,7 +566,8 @@ SELECT
     :education_age_min,
     'education_age_max',
     :education_age_max
-  ) AS values_json
+  ) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f15 = 1
@@ -567,7 +583,8 @@ SELECT
     v19,
     'ANY_MEMBER(status = ''正常'' AND labour_capacity IN (''普通劳动力'', ''技能劳动力'', ''弱劳动力或半劳动力''))',
     v2
-  ) AS values_json
+  ) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f16 = 1
@@ -578,7 +595,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('risk_eliminated', v19, 'risk_elimination_method', v20) AS values_json
+  JSON_OBJECT('risk_eliminated', v19, 'risk_elimination_method', v20) AS values_json,
+  'monitoring' AS item
 FROM jz_flags_household
 WHERE
   f17 = 1
@@ -589,7 +607,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('head_count', v6) AS values_json
+  JSON_OBJECT('head_count', v6) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f18 = 1
@@ -600,7 +619,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''配偶'')', v3) AS values_json
+  JSON_OBJECT('COUNT_MEMBERS(status = ''正常'' AND relation = ''配偶'')', v3) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f19 = 1
@@ -611,7 +631,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('region_level', v18) AS values_json
+  JSON_OBJECT('region_level', v18) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f20 = 1
@@ -622,7 +643,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('phone', v15) AS values_json
+  JSON_OBJECT('phone', v15) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f21 = 1
@@ -633,7 +655,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('household_size', v7, 'normal_members', v12) AS values_json
+  JSON_OBJECT('household_size', v7, 'normal_members', v12) AS values_json,
+  'data' AS item
 FROM jz_flags_household
 WHERE
   f22 = 1;
@@ -892,7 +915,8 @@ SELECT
     :education_age_min,
     'education_age_max',
     :education_age_max
-  ) AS values_json
+  ) AS values_json,
+  'education' AS item
 FROM jz_flags_person
 WHERE
   f0 = 1
@@ -903,7 +927,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'dropout_reason', v2, 'school_status', v21) AS values_json
+  JSON_OBJECT('status', v23, 'dropout_reason', v2, 'school_status', v21) AS values_json,
+  'education' AS item
 FROM jz_flags_person
 WHERE
   f1 = 1
@@ -914,7 +939,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS values_json
+  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS values_json,
+  'medical' AS item
 FROM jz_flags_person
 WHERE
   f2 = 1
@@ -925,7 +951,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS values_json
+  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_employee_medical', v15) AS values_json,
+  'medical' AS item
 FROM jz_flags_person
 WHERE
   f3 = 1
@@ -936,7 +963,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_serious_illness', v17) AS values_json
+  JSON_OBJECT('status', v23, 'insured_resident_medical', v16, 'insured_serious_illness', v17) AS values_json,
+  'medical' AS item
 FROM jz_flags_person
 WHERE
   f4 = 1
@@ -947,7 +975,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'id_type', v13, 'id_valid', v14) AS values_json
+  JSON_OBJECT('status', v23, 'id_type', v13, 'id_valid', v14) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f5 = 1
@@ -958,7 +987,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'id_type', v13, 'id_birth_date', v9, 'sex', v22, 'id_sex', v12, 'birth_date', v1) AS values_json
+  JSON_OBJECT('status', v23, 'id_type', v13, 'id_birth_date', v9, 'sex', v22, 'id_sex', v12, 'birth_date', v1) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f6 = 1
@@ -969,7 +999,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'id_number', v10, 'id_number_count', v11) AS values_json
+  JSON_OBJECT('status', v23, 'id_number', v10, 'id_number_count', v11) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f7 = 1
@@ -980,7 +1011,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'sex', v22, 'head_sex', v6) AS values_json
+  JSON_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'sex', v22, 'head_sex', v6) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f8 = 1
@@ -991,7 +1023,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'relation', v20, 'age', v0) AS values_json
+  JSON_OBJECT('status', v23, 'relation', v20, 'age', v0) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f9 = 1
@@ -1002,7 +1035,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'head_birth_date', v4, 'birth_date', v1) AS values_json
+  JSON_OBJECT('status', v23, 'relation', v20, 'head_count', v5, 'head_birth_date', v4, 'birth_date', v1) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f10 = 1
@@ -1013,7 +1047,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'school_status', v21, 'education_level', v3) AS values_json
+  JSON_OBJECT('status', v23, 'school_status', v21, 'education_level', v3) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f11 = 1
@@ -1024,7 +1059,8 @@ SELECT
   household_id,
   person_id,
   region_code,
-  JSON_OBJECT('status', v23, 'migrant_months', v18, 'migrant_status', v19) AS values_json
+  JSON_OBJECT('status', v23, 'migrant_months', v18, 'migrant_status', v19) AS values_json,
+  'data' AS item
 FROM jz_flags_person
 WHERE
   f12 = 1;

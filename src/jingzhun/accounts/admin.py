@@ -7,11 +7,14 @@ from jingzhun.accounts.models import FunctionPermission, User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "first_name", "region", "function", "is_active", "is_superuser"]
-    list_filter = ["function", "is_active", "is_superuser"]
+    list_display = ["username", "first_name", "region", "function", "sector", "is_active", "is_superuser"]
+    list_filter = ["function", "sector", "is_active", "is_superuser"]
     raw_id_fields = ["region"]
-    fieldsets = [*BaseUserAdmin.fieldsets, (_("Region and function"), {"fields": ["region", "function"]})]
-    add_fieldsets = [*BaseUserAdmin.add_fieldsets, (_("Region and function"), {"fields": ["region", "function"]})]
+    fieldsets = [*BaseUserAdmin.fieldsets, (_("Region and function"), {"fields": ["region", "function", "sector"]})]
+    add_fieldsets = [
+        *BaseUserAdmin.add_fieldsets,
+        (_("Region and function"), {"fields": ["region", "function", "sector"]}),
+    ]
 
 
 @admin.register(FunctionPermission)

@@ -16,6 +16,30 @@ class Function(models.TextChoices):  # 职能
     VIEWER = "viewer", _("viewer")
 
 
+class Sector(models.TextChoices):  # 行业部门
+    EDUCATION = "education", _("education bureau")
+    MEDICAL_INSURANCE = "medical_insurance", _("medical insurance bureau")
+    HOUSING = "housing", _("housing and construction bureau")
+    WATER = "water", _("water resources bureau")
+    CIVIL_AFFAIRS = "civil_affairs", _("civil affairs bureau")
+    HUMAN_RESOURCES = "human_resources", _("human resources and social security bureau")
+    DISABLED_PERSONS = "disabled_persons", _("disabled persons' federation")
+
+
+#: The items of the standard each sector answers for: a department user sees the findings (and later the
+#: problems) of these items only. 残联 answers for the education of disabled children (送教上门) and their
+#: medical assistance; 民政 for food, clothing and the minimum-living allowances behind income and monitoring.
+SECTOR_ITEMS: dict[str, frozenset[str]] = {
+    Sector.EDUCATION: frozenset({"education"}),
+    Sector.MEDICAL_INSURANCE: frozenset({"medical"}),
+    Sector.HOUSING: frozenset({"housing"}),
+    Sector.WATER: frozenset({"water"}),
+    Sector.CIVIL_AFFAIRS: frozenset({"food", "clothing", "income", "monitoring"}),
+    Sector.HUMAN_RESOURCES: frozenset({"income"}),
+    Sector.DISABLED_PERSONS: frozenset({"education", "medical"}),
+}
+
+
 class Permission(models.TextChoices):  # 权限
     VIEW_REGISTRY = "view_registry", _("view the registry")
     VIEW_PERSONAL_DATA = "view_personal_data", _("reveal full ID and phone numbers")
@@ -74,6 +98,8 @@ class User(AbstractUser):
         related_name="users",
     )
     function = models.CharField(_("function"), max_length=16, choices=Function.choices, default=Function.VIEWER)
+    # A department user (教育、医保、住建、水利、民政、人社、残联) is bound to a region and a sector.
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -81,7 +107,14 @@ class User(AbstractUser):
 
     @property
     def level(self) -> str | None:
+        if self.sector:
+            return "department"
         return regions.level_of(self.region_id) if self.region_id else None
+
+    @property
+    def sector_items(self) -> frozenset[str] | None:
+        """The items of the standard a department user answers for; None for everyone else (all items)."""
+        return SECTOR_ITEMS.get(self.sector) if self.sector else None
 
     def has_function_permission(self, permission: str) -> bool:
         """Whether the user's function grants ``permission`` (superusers hold every permission).

@@ -543,6 +543,7 @@ def compile_level(rules: tuple[Rule, ...], translator: _Translator, level: str) 
                 "person_id",
                 "region_code",
                 exp.alias_(payload, "values_json"),
+                exp.alias_(exp.Literal.string(rule.rule.item), "item"),
             )
             .from_(flags_table)
             .where(exp.EQ(this=exp.column(f"f{index}"), expression=exp.Literal.number(1)))

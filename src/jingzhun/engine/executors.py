@@ -21,7 +21,7 @@ from typing import Any
 
 from jingzhun.engine.compiler import TABLES, LevelPlan, Plan
 
-FINDING_COLUMNS = ("run_id", "rule_id", "household_id", "person_id", "region_code", "values_json")
+FINDING_COLUMNS = ("run_id", "rule_id", "household_id", "person_id", "region_code", "values_json", "item")
 
 
 class EngineError(RuntimeError):

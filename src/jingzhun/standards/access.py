@@ -17,13 +17,16 @@ RUN_LEVELS = ("province", "city", "county")  # levels whose users may start chec
 
 
 def findings_for(user):
-    """Findings the user may see: those of households in their region subtree (a range on region_code)."""
+    """Findings the user may see: those of households in their region subtree (a range on region_code), and for a
+    department user only those of their sector's items of the standard."""
     code = scope_code(user)
     if code is None:
         return Finding.objects.none()
-    if code == "":
-        return Finding.objects.all()
-    return Finding.objects.filter(region_code__range=regions.subtree_bounds(code))
+    findings = Finding.objects.all() if code == "" else Finding.objects.filter(
+        region_code__range=regions.subtree_bounds(code)
+    )  # fmt: skip
+    items = getattr(user, "sector_items", None)
+    return findings.filter(item__in=items) if items is not None else findings
 
 
 def latest_run_for(region: Region) -> CheckRun | None:

@@ -70,6 +70,7 @@ class Finding(models.Model):  # 核查发现
         db_constraint=False,
     )
     region_code = models.CharField(_("region code"), max_length=12)
+    item = models.CharField(_("item of the standard"), max_length=12, blank=True)  # the rule's, as it ran
     values_json = models.TextField(_("values"), default="{}")  # the fields and parameters that made it fire
 
     class Meta:
