@@ -92,6 +92,10 @@ def test_serve_runs_gunicorn_with_static_files_and_login(demo_dir):
         assert status == 200 and "登录".encode() in body
         status, body = _get(f"{base}/static/vendor/htmx.org/htmx.min.js")
         assert status == 200 and b"htmx" in body
+        _get(f"{base}/login/?q=11010519491231002X")  # a full ID in a query string
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        output, _ = server.communicate(timeout=30)
+    # The access log names paths, never query strings: no ID number reaches the log.
+    assert '"GET /login/"' in output
+    assert "11010519491231002X" not in output

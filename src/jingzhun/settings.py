@@ -225,8 +225,10 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("JINGZHUN_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("JINGZHUN_HSTS_PRELOAD", True)
 
-# Request bodies: forms are small; uploads (registry files) are limited by their own views.
+# Request bodies: forms are small; uploads (registry files, evidence) are checked by core.uploads.validate_upload.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("JINGZHUN_MAX_FORM_BYTES", 5 * 1024 * 1024)
+MAX_UPLOAD_BYTES = env_int("JINGZHUN_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to a temporary file, not memory
 
 # Background tasks (check runs): queued in the database and run by `jingzhun db_worker`, which `jingzhun serve`
 # starts beside the web server. The test suite runs every task at once, in the process that enqueues it.
