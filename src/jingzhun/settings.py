@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "jingzhun.registry",
     "jingzhun.standards",
     "jingzhun.audit",
+    "jingzhun.ledger",
 ]
 
 MIDDLEWARE = [
@@ -191,8 +192,24 @@ STATICFILES_DIRS = [
     if (NODE_MODULES / name / "dist").is_dir()
 ]
 STATICFILES_DIRS.append(("jingzhun", PACKAGE_DIR / "static" / "jingzhun"))  # jingzhun's own CSS and JS
+# Uploaded files (ledger evidence) go under the data directory, or to S3-compatible object storage when a bucket
+# is configured (django-storages' S3 backend: pip install 'jingzhun[s3]'; credentials from the usual AWS_* env).
+_S3_BUCKET = env_str("JINGZHUN_S3_BUCKET", "")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": _S3_BUCKET,
+                "endpoint_url": env_str("JINGZHUN_S3_ENDPOINT_URL", "") or None,
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+        if _S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -239,6 +256,16 @@ TASKS = {
         ),
     }
 }
+
+# The problem ledger: default deadlines by severity (days from when a problem is found), evidence files, reminders.
+LEDGER_DEADLINE_DAYS = {
+    "high": env_int("JINGZHUN_LEDGER_DAYS_HIGH", 15),
+    "medium": env_int("JINGZHUN_LEDGER_DAYS_MEDIUM", 30),
+    "low": env_int("JINGZHUN_LEDGER_DAYS_LOW", 60),
+}
+LEDGER_EVIDENCE_REQUIRED = env_bool("JINGZHUN_LEDGER_EVIDENCE_REQUIRED", True)
+LEDGER_EVIDENCE_MAX_BYTES = env_int("JINGZHUN_LEDGER_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+LEDGER_DUE_SOON_DAYS = env_int("JINGZHUN_LEDGER_DUE_SOON_DAYS", 3)
 
 # Household list pages.
 REGISTRY_PAGE_SIZE = env_int("JINGZHUN_PAGE_SIZE", 50)

@@ -46,14 +46,19 @@ class Permission(models.TextChoices):  # 权限
     EDIT_REGISTRY = "edit_registry", _("edit the registry")
     RUN_CHECKS = "run_checks", _("run the standard's checks")
     MANAGE_USERS = "manage_users", _("manage users")
+    MANAGE_PROBLEMS = "manage_problems", _("assign problems and enter them by hand")
+    RECTIFY_PROBLEMS = "rectify_problems", _("rectify problems with evidence")
+    VERIFY_PROBLEMS = "verify_problems", _("verify, close and reject problems")
 
 
 #: The permission table a new database starts with (seeded by migration; afterwards the FunctionPermission rows,
 #: editable in the admin, are what counts).
 DEFAULT_PERMISSIONS: dict[str, frozenset[str]] = {
     Function.ADMINISTRATOR: frozenset(Permission.values),
-    Function.DATA_OFFICER: frozenset({"view_registry", "view_personal_data", "edit_registry", "run_checks"}),
-    Function.CHECKER: frozenset({"view_registry"}),
+    Function.DATA_OFFICER: frozenset({"view_registry", "view_personal_data", "edit_registry", "run_checks",
+                                      "manage_problems", "rectify_problems", "verify_problems"}),
+    # A checker (town office, work team) assigns down, rectifies and verifies the level below.
+    Function.CHECKER: frozenset({"view_registry", "manage_problems", "rectify_problems", "verify_problems"}),
     Function.VIEWER: frozenset({"view_registry"}),
 }
 

@@ -73,8 +73,12 @@ def run_checks(
     engine: str = "database",
     snapshot: str | Path | None = None,
     user=None,
+    ledger: bool = True,
 ) -> CheckRun:
-    """Check every household and person under ``region`` for ``year``; return the finished CheckRun."""
+    """Check every household and person under ``region`` for ``year``; return the finished CheckRun.
+
+    With ``ledger`` (the default) the findings are then taken into the problem ledger (``jingzhun.ledger.sync``).
+    """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     ruleset = ruleset or load_ruleset()
@@ -113,6 +117,10 @@ def run_checks(
     record("check_run", actor=user, obj=run, region_code=region.code,
            changes={"year": year, "ruleset": f"{ruleset.name} v{ruleset.version}", "sha256": ruleset.sha256,
                     "engine": dialect, "findings": run.total})  # fmt: skip
+    if ledger:
+        from jingzhun.ledger.sync import sync_run
+
+        sync_run(run)
     return run
 
 
