@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import override
 
 from conftest import COUNTY, OTHER_VILLAGE, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, VILLAGE_C, make_user
 from jingzhun.audit.chain import verify
@@ -38,6 +39,12 @@ def county_run(**kwargs):
 
 def pairs(run) -> set[tuple[int, str]]:
     return set(Finding.objects.filter(run=run).values_list("household_id", "rule_id").distinct())
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with override("en"):
+        yield
 
 
 @pytest.fixture

@@ -12,9 +12,13 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conftest import COUNTY, OTHER_COUNTY, OTHER_VILLAGE, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, VILLAGE_D
+from conftest import COUNTY, OTHER_COUNTY, OTHER_VILLAGE, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, VILLAGE_D, VILLAGES
+from jingzhun.accounts.models import User
+from jingzhun.ledger import transitions
+from jingzhun.ledger.models import ListImport, Problem
 from jingzhun.registry import regions as codes
 from jingzhun.registry.models import Household, Person, Region
 from jingzhun.standards.runs import run_checks
@@ -43,11 +47,25 @@ def declared_patterns():
 
 
 @pytest.fixture
-def world(registry):
-    """The conftest registry with findings everywhere (a run over the whole province)."""
+def world(registry, tmp_path, settings):
+    """The conftest registry with findings and problems everywhere (a run over the whole province), evidence on a
+    problem of every village, and a problem-list import in the county and one in the other county."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     run_checks(Region.objects.get(code="510000000000"), 2025)
     households = list(Household.objects.select_related("village"))
-    return {"households": households, "persons": list(Person.objects.select_related("household"))}
+    root = User.objects.create_superuser("walk_root", password="x")
+    evidence = []
+    for village in VILLAGES:
+        problem = Problem.objects.filter(region_code=village).order_by("pk").first()
+        upload = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+        evidence.append(transitions.add_evidence(problem, root, upload))
+    imports = [
+        ListImport.objects.create(source="assessment", file_name=f"{code}.xlsx", sha256="0" * 64, region_code=code,
+                                  imported_by=root)
+        for code in (COUNTY, OTHER_COUNTY)
+    ]  # fmt: skip
+    return {"households": households, "persons": list(Person.objects.select_related("household")),
+            "problems": list(Problem.objects.all()), "evidence": evidence, "imports": imports}  # fmt: skip
 
 
 def values_for(parameter: str, world) -> list:
@@ -59,6 +77,17 @@ def values_for(parameter: str, world) -> list:
         return ["person", "household"]
     if parameter == "attribute":
         return ["id_number", "phone"]
+    if parameter == "problem":
+        return [p.pk for p in world["problems"][:: max(1, len(world["problems"]) // 12)]] + [
+            e.problem_id for e in world["evidence"]]  # fmt: skip
+    if parameter == "evidence":
+        return [e.pk for e in world["evidence"]]
+    if parameter == "batch":
+        return [batch.pk for batch in world["imports"]]
+    if parameter == "action":
+        return ["start", "close", "edit"]
+    if parameter == "fmt":
+        return ["csv", "xlsx"]
     if parameter == "task_id":
         return ["00000000-0000-0000-0000-000000000000"]
     raise AssertionError(f"the scope walk does not know how to fill URL parameter {parameter!r}: add it here")
@@ -84,7 +113,15 @@ def secrets_outside(user, world) -> list[str]:
 
 def test_every_declared_endpoint_is_walked(world):
     names = {name for _, name, _ in declared_patterns()}
-    assert {"registry:household", "standards:household-findings", "standards:export"} <= names
+    assert {
+        "registry:household",
+        "standards:household-findings",
+        "standards:export",
+        "ledger:problem",
+        "ledger:evidence",
+        "ledger:export",
+        "ledger:import-report",
+    } <= names
     for _, _, parameters in declared_patterns():
         for parameter in parameters:
             values_for(parameter, world)  # fails for an unknown parameter
@@ -122,6 +159,14 @@ def test_no_response_shows_anything_outside_the_personas_region(client, personas
                     if not in_scope(user, household.village_id):
                         # 405: a POST-only endpoint (reveal) answers the method before looking anything up.
                         assert response.status_code in (404, 405), (url, response.status_code)
+                if "problem" in kwargs:
+                    problem = next(p for p in world["problems"] if p.pk == kwargs["problem"])
+                    if not in_scope(user, problem.region_code):
+                        assert response.status_code in (404, 405), (url, response.status_code)
+                if "batch" in kwargs:
+                    batch = next(b for b in world["imports"] if b.pk == kwargs["batch"])
+                    if not in_scope(user, batch.region_code):
+                        assert response.status_code == 404, (url, response.status_code)
                 body = b"".join(response.streaming_content) if response.streaming else response.content
                 text = body.decode("utf-8", errors="replace")
                 leaked = [secret for secret in hidden if secret in text and not (query and secret == outsider_id)]

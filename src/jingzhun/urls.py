@@ -13,5 +13,6 @@ urlpatterns = [
     path("registry/", include("jingzhun.registry.urls")),
     path("checks/", include("jingzhun.standards.urls")),
     path("audit/", include("jingzhun.audit.urls")),
+    path("ledger/", include("jingzhun.ledger.urls")),
     path("admin/", admin.site.urls),
 ]
