@@ -55,8 +55,17 @@ class Permission(models.TextChoices):  # 权限
 #: editable in the admin, are what counts).
 DEFAULT_PERMISSIONS: dict[str, frozenset[str]] = {
     Function.ADMINISTRATOR: frozenset(Permission.values),
-    Function.DATA_OFFICER: frozenset({"view_registry", "view_personal_data", "edit_registry", "run_checks",
-                                      "manage_problems", "rectify_problems", "verify_problems"}),
+    Function.DATA_OFFICER: frozenset(
+        {
+            "view_registry",
+            "view_personal_data",
+            "edit_registry",
+            "run_checks",
+            "manage_problems",
+            "rectify_problems",
+            "verify_problems",
+        }
+    ),
     # A checker (town office, work team) assigns down, rectifies and verifies the level below.
     Function.CHECKER: frozenset({"view_registry", "manage_problems", "rectify_problems", "verify_problems"}),
     Function.VIEWER: frozenset({"view_registry"}),
