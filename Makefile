@@ -43,11 +43,13 @@ bench: install
 	$(BIN)/python bench/synth.py
 	$(BIN)/python bench/check.py
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/ledger.py
 
 # The benchmarks at small size: CI runs them so they keep working (figures at full size: `make bench`).
 bench-small: install
 	$(BIN)/python bench/synth.py --small
 	$(BIN)/python bench/check.py --small
+	$(BIN)/python bench/ledger.py --small
 	$(BIN)/python bench/import.py --small
 
 messages: install

@@ -330,3 +330,38 @@ def test_sync_command_takes_unsynced_runs(registry, personas):
     out = io.StringIO()
     call_command("ledger", "sync", stdout=out)
     assert f"run #{run.pk}:" in out.getvalue() and Problem.objects.exists()
+
+
+def test_evidence_is_limited_in_size_and_type(ledger, personas, client, settings):
+    settings.LEDGER_EVIDENCE_MAX_BYTES = 1024
+    problem = Problem.objects.filter(region_code=VILLAGE_B).first()
+    client.force_login(personas.village_cadre)
+    url = reverse("ledger:add-evidence", args=[problem.pk])
+    big = SimpleUploadedFile("big.png", PNG + b"\x00" * 2048, content_type="image/png")
+    response = client.post(url, {"file": big}, follow=True)
+    assert "larger than" in response.content.decode() and not problem.evidence.exists()
+    renamed = SimpleUploadedFile("tool.pdf", b"MZ\x90\x00" + b"\x00" * 64, content_type="application/pdf")
+    response = client.post(url, {"file": renamed}, follow=True)
+    assert "not accepted" in response.content.decode() and not problem.evidence.exists()
+    client.force_login(personas.viewer)  # no right to rectify or manage: 403
+    assert client.post(url, {"file": SimpleUploadedFile("p.png", PNG)}).status_code == 403
+
+
+def test_the_import_and_export_commands(ledger, personas, tmp_path):
+    path = tmp_path / "巡视.csv"
+    write_list(path, [[VILLAGE_A, "", "住房", "危房未改造", "", "高"], [VILLAGE_A, "", "交通", "x", "", ""]])
+    report = tmp_path / "rejected.xlsx"
+    out = io.StringIO()
+    call_command("ledger", "import", str(path), "--user", "county_officer", "--source", "inspection", "--dry-run",
+                 stdout=out)  # fmt: skip
+    assert "would create 1 problems, 1 rejected" in out.getvalue()
+    assert not Problem.objects.filter(source="inspection").exists()
+    call_command("ledger", "import", str(path), "--user", "county_officer", "--source", "inspection",
+                 "--report", str(report), stdout=io.StringIO())  # fmt: skip
+    assert Problem.objects.filter(source="inspection").count() == 1
+    assert CalamineWorkbook.from_path(str(report)).get_sheet_by_index(0).to_python()[1][-1] == "unknown_item"
+    target = tmp_path / "ledger.xlsx"
+    call_command("ledger", "export", "--region", TOWN_A, "--user", "town_officer", "--out", str(target),
+                 stdout=io.StringIO())  # fmt: skip
+    rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_index(0).to_python()[1:]
+    assert len(rows) == Problem.objects.filter(region_code__startswith=TOWN_A[:9]).count()

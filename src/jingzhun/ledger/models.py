@@ -183,6 +183,14 @@ class Event(models.Model):  # 整改记录
     def __str__(self) -> str:
         return f"{self.problem_id} {self.action}"
 
+    @property
+    def from_label(self) -> str:
+        return str(Status(self.from_status).label) if self.from_status in Status.values else self.from_status
+
+    @property
+    def to_label(self) -> str:
+        return str(Status(self.to_status).label) if self.to_status in Status.values else self.to_status
+
 
 def evidence_path(instance: Evidence, filename: str) -> str:
     # Not the uploaded name (that is kept in ``name``): a path nobody can steer, grouped by problem.
