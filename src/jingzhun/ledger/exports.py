@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from jingzhun.ledger.dashboard import item_label, unit_label
 from jingzhun.ledger.models import ACTIVE, Severity, Source, Status
 from jingzhun.registry import masking, regions
-from jingzhun.registry.choices import PersonStatus, Relation
-from jingzhun.registry.models import Person, Region
+from jingzhun.registry.access import heads_of
+from jingzhun.registry.models import Region
 
 CHUNK = 2000
 
@@ -74,12 +74,7 @@ def rows(problems, user):
 def _chunk_rows(chunk, user, today, number):
     names = _names_of({problem.region_code for problem in chunk})
     household_ids = [problem.household_id for problem in chunk if problem.household_id]
-    heads = {
-        person.household_id: person
-        for person in Person.objects.filter(household_id__in=household_ids, relation=Relation.HEAD,
-                                            status=PersonStatus.NORMAL)
-        .only("household_id", "name", "id_number").order_by("-pk")
-    }  # fmt: skip
+    heads = heads_of(user, household_ids)
     for offset, problem in enumerate(chunk, start=1):
         head = heads.get(problem.household_id)
         overdue = problem.status in ACTIVE and problem.deadline is not None and problem.deadline < today

@@ -38,20 +38,18 @@ from jingzhun.ledger.forms import AssignForm, EditForm, ImportForm, NewProblemFo
 from jingzhun.ledger.importing import ListError, import_list, report_csv, report_xlsx
 from jingzhun.ledger.models import ACTIVE, ListImport, Severity, Source, Status
 from jingzhun.registry import masking, regions
-from jingzhun.registry.access import get_region_for_user, home_region_for, households_for, regions_for
-from jingzhun.registry.choices import PersonStatus, Relation
-from jingzhun.registry.models import Person, Region
+from jingzhun.registry.access import (
+    breadcrumbs,
+    get_region_for_user,
+    heads_of,
+    home_region_for,
+    households_for,
+    regions_for,
+)
+from jingzhun.registry.models import Region
 from jingzhun.standards.exports import ITEMS
 
 STATUS_FILTERS = ("active", *Status.values, "all")
-
-
-def _breadcrumbs(user, region: Region) -> list[dict]:
-    crumbs = []
-    for node in [*region.ancestors(), region]:
-        in_scope = regions.contains(user.region_id, node.code) if user.region_id else user.is_superuser
-        crumbs.append({"region": node, "linked": in_scope})
-    return crumbs
 
 
 def _items(user) -> list[tuple[str, str]]:
@@ -172,7 +170,7 @@ def dashboard_view(request: HttpRequest, code: str) -> HttpResponse:
     trend["labels"] = {"opened": _("Opened"), "cleared": _("Closed or rejected"), "remaining": _("Remaining")}
     context = {
         "region": region,
-        "breadcrumbs": _breadcrumbs(user, region),
+        "breadcrumbs": breadcrumbs(user, region),
         "totals": totals,
         "status_cells": [(status, capfirst(label), totals.by_status[status]) for status, label in Status.choices],
         "rows": rows,
@@ -238,12 +236,7 @@ def problem_list(request: HttpRequest, code: str) -> HttpResponse:
     page = Paginator(problems, getattr(settings, "REGISTRY_PAGE_SIZE", 50)).get_page(request.GET.get("page"))
     items = list(page.object_list)
     names = dict(Region.objects.filter(code__in={p.region_code for p in items}).values_list("code", "name"))
-    heads = {
-        person.household_id: person
-        for person in Person.objects.filter(household_id__in=[p.household_id for p in items if p.household_id],
-                                            relation=Relation.HEAD, status=PersonStatus.NORMAL)
-        .only("household_id", "name", "id_number").order_by("-pk")
-    }  # fmt: skip
+    heads = heads_of(user, [p.household_id for p in items if p.household_id])
     rows = []
     for problem in items:
         head = heads.get(problem.household_id)
@@ -257,7 +250,7 @@ def problem_list(request: HttpRequest, code: str) -> HttpResponse:
         ))  # fmt: skip
     context = {
         "region": region,
-        "breadcrumbs": _breadcrumbs(user, region),
+        "breadcrumbs": breadcrumbs(user, region),
         "filters": filters,
         "page": page,
         "rows": rows,
@@ -359,17 +352,14 @@ def _rule_text(problem) -> tuple[str, str]:
 def problem_detail(request: HttpRequest, problem: int) -> HttpResponse:
     user = request.user
     item = get_problem_for_user(user, problem)
-    head = None
-    if item.household_id:
-        head = (Person.objects.filter(household_id=item.household_id, relation=Relation.HEAD,
-                                      status=PersonStatus.NORMAL).order_by("-pk").first())  # fmt: skip
+    head = heads_of(user, [item.household_id]).get(item.household_id) if item.household_id else None
     region = Region.objects.filter(code=item.region_code).first()
     title, message = _rule_text(item)
     actions = _actions(user, item)
     context = {
         "problem": item,
         "region": region,
-        "breadcrumbs": _breadcrumbs(user, region) if region else [],
+        "breadcrumbs": breadcrumbs(user, region) if region else [],
         "head": head,
         "head_id": masking.id_number_for(user, head.id_number) if head else "",
         "household_visible": bool(item.household_id and households_for(user).filter(pk=item.household_id).exists()),
@@ -519,7 +509,7 @@ def new_problem(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, _("Problem entered."))
                 return redirect("ledger:problem", problem=problem.pk)
-    context = {"region": region, "breadcrumbs": _breadcrumbs(user, region), "form": form}
+    context = {"region": region, "breadcrumbs": breadcrumbs(user, region), "form": form}
     return render(request, "ledger/new.html", context)
 
 
@@ -552,7 +542,7 @@ def import_view(request: HttpRequest, code: str) -> HttpResponse:
                 else:
                     return redirect("ledger:import-result", batch=outcome.record.pk)
     imports = ListImport.objects.filter(imported_by=user)[:10]
-    context = {"region": region, "breadcrumbs": _breadcrumbs(user, region), "form": form, "error": error,
+    context = {"region": region, "breadcrumbs": breadcrumbs(user, region), "form": form, "error": error,
                "imports": imports}  # fmt: skip
     return render(request, "ledger/import.html", context)
 

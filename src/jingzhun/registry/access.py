@@ -63,6 +63,25 @@ def get_household_for_user(user, pk: int) -> Household:
         raise Http404("household not found") from None
 
 
+def breadcrumbs(user, region: Region) -> list[dict]:
+    """The chain province → ``region``; ancestors above the user's own region are names without links."""
+    crumbs = []
+    for node in [*region.ancestors(), region]:
+        in_scope = regions.contains(user.region_id, node.code) if user.region_id else user.is_superuser
+        crumbs.append({"region": node, "linked": in_scope})
+    return crumbs
+
+
+def heads_of(user, household_ids) -> dict[int, Person]:
+    """The current head of each of these households the user may see (one query; with two heads — DQ-004 reports
+    those — the first recorded)."""
+    from jingzhun.registry.choices import PersonStatus, Relation
+
+    people = persons_for(user).filter(household_id__in=list(household_ids), relation=Relation.HEAD,
+                                      status=PersonStatus.NORMAL).only("household_id", "name", "id_number")  # fmt: skip
+    return {person.household_id: person for person in people.order_by("-pk")}
+
+
 def home_region_for(user) -> Region | None:
     """The region a user's pages start from: their own, or the top of the hierarchy for a superuser."""
     if user.region_id:

@@ -32,13 +32,13 @@ from jingzhun.audit.chain import client_ip, record
 from jingzhun.engine.compiler import check_rule
 from jingzhun.registry import masking, regions
 from jingzhun.registry.access import (
+    breadcrumbs,
     get_household_for_user,
     get_region_for_user,
+    heads_of,
     home_region_for,
     households_for,
-    persons_for,
 )
-from jingzhun.registry.choices import PersonStatus, Relation
 from jingzhun.registry.models import IncomeRecord, Region, StandardParameters
 from jingzhun.standards.access import (
     can_run_checks,
@@ -73,15 +73,6 @@ PAGE_SIZE_SETTING = "REGISTRY_PAGE_SIZE"
 
 
 # --- shared ------------------------------------------------------------------------------------------------------
-
-
-def _breadcrumbs(user, region: Region) -> list[dict]:
-    """The chain province → ``region``; ancestors above the user's own region are names without links."""
-    crumbs = []
-    for node in [*region.ancestors(), region]:
-        in_scope = regions.contains(user.region_id, node.code) if user.region_id else user.is_superuser
-        crumbs.append({"region": node, "linked": in_scope})
-    return crumbs
 
 
 def _child_prefix_length(region: Region) -> int:
@@ -211,7 +202,7 @@ def region_overview(request: HttpRequest, code: str) -> HttpResponse:
     can_run = can_run_checks(user, region)
     context = {
         "region": region,
-        "breadcrumbs": _breadcrumbs(user, region),
+        "breadcrumbs": breadcrumbs(user, region),
         "run": run,
         "items": [(item, capfirst(str(ITEM_LABELS[item]))) for item in ITEMS],
         "can_run": can_run,
@@ -277,7 +268,7 @@ def household_list(request: HttpRequest, code: str) -> HttpResponse:
     filters = Filters.from_request(request, run)
     context = {
         "region": region,
-        "breadcrumbs": _breadcrumbs(user, region),
+        "breadcrumbs": breadcrumbs(user, region),
         "run": run,
         "filters": filters,
         "items": [(item, ITEM_LABELS[item]) for item in ITEMS],
@@ -303,13 +294,7 @@ def household_list(request: HttpRequest, code: str) -> HttpResponse:
             .order_by("household_id", "rule_id")
         ):
             per_rule[row["household_id"]].append((row["rule_id"], row["n"]))
-        heads = {
-            person.household_id: person
-            for person in persons_for(user)
-            .filter(household_id__in=ids, relation=Relation.HEAD, status=PersonStatus.NORMAL)
-            .only("household_id", "name", "id_number")
-            .order_by("-pk")  # the first head wins when there are two (DQ-004 reports those)
-        }
+        heads = heads_of(user, ids)
         rows = []
         for household in page.object_list:
             head = heads.get(household.pk)
@@ -481,7 +466,7 @@ def run_checks(request: HttpRequest, code: str) -> HttpResponse:
     if result.is_finished:  # a backend that runs tasks at once (the tests)
         if result.status == TaskResultStatus.SUCCESSFUL:
             return redirect("standards:region", code=region.code)
-        context = {"region": region, "breadcrumbs": _breadcrumbs(user, region), "state": _state_of(result)}
+        context = {"region": region, "breadcrumbs": breadcrumbs(user, region), "state": _state_of(result)}
         return render(request, "standards/run.html", context)
     return redirect("standards:run", code=region.code, task_id=result.id)
 
@@ -506,7 +491,7 @@ def run_progress(request: HttpRequest, code: str, task_id: str) -> HttpResponse:
     result = _task_result_for(user, region, task_id)
     context = {
         "region": region,
-        "breadcrumbs": _breadcrumbs(user, region),
+        "breadcrumbs": breadcrumbs(user, region),
         "state": _state_of(result),
         "task_id": task_id,
     }
