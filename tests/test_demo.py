@@ -51,6 +51,23 @@ def test_the_demo_database_holds_the_synthetic_county_and_users(demo_dir):
     assert [levels[users[name]] for name in ("county", "town", "village")] == ["county", "town", "village"]
 
 
+def test_the_demo_ledger_was_worked_through_the_ledgers_own_functions(demo_dir):
+    data_dir, _ = demo_dir
+    db = sqlite3.connect(data_dir / "demo.sqlite3")
+    statuses = dict(db.execute("SELECT status, count(*) FROM ledger_problem GROUP BY status").fetchall())
+    rectified = db.execute("SELECT count(*) FROM ledger_evidence").fetchone()[0]  # one photo per rectification
+    assert 1 <= rectified <= 6 and statuses["open"] > 0
+    closed = min(4, rectified)
+    assert statuses.get("closed", 0) == closed and statuses.get("rectified", 0) == rectified - closed
+    # Every change is in the history and in the audit log.
+    assert db.execute("SELECT count(*) FROM ledger_event WHERE action = 'closed'").fetchone()[0] == closed
+    assert db.execute("SELECT count(*) FROM audit_auditentry WHERE action = 'problem_closed'").fetchone()[0] == closed
+    county_level = "SELECT code FROM registry_region WHERE level = 'county'"
+    unassigned = db.execute("SELECT count(*) FROM ledger_problem WHERE assignee_region_id IS NULL").fetchone()[0]
+    on_county = db.execute(f"SELECT count(*) FROM ledger_problem WHERE region_code IN ({county_level})").fetchone()[0]  # noqa: S608
+    assert unassigned == on_county  # only problems placed on the county itself stay with the county
+
+
 def test_the_demo_refuses_to_replace_a_database_it_does_not_own(tmp_path):
     env = {**_env(tmp_path), "JINGZHUN_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
     result = subprocess.run([*JINGZHUN, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=60)

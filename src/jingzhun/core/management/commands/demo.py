@@ -38,6 +38,7 @@ class Command(BaseCommand):
         call_command("synth", households=households, seed=seed, truth=str(settings.DATA_DIR / "demo-truth.csv"))
         logins = self._create_users()
         self._check()
+        self._ledger_activity()
         self._print_logins(logins, bind, time.monotonic() - started)
         if not no_serve:
             call_command("serve", bind=bind)
@@ -61,6 +62,38 @@ class Command(BaseCommand):
         run = run_checks(county, year)
         self.stdout.write(f"Checked {county} for {year}: {run.total:,} findings in {run.seconds:.1f} s")
 
+    def _ledger_activity(self) -> None:
+        """A few weeks of work on the ledger, done through the ledger's own functions by the demo users: the county
+        hands each town its problems and the medical ones to the medical insurance bureau, the town hands its first
+        village theirs, the village rectifies some (with a generated photo as evidence) and the town closes most."""
+        import datetime as dt
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.utils import timezone
+
+        from jingzhun.ledger import transitions
+        from jingzhun.ledger.access import problems_for
+
+        users = {user.username: user for user in User.objects.filter(username__in=["county", "town", "village"])}
+        county, town, village = users["county"], users["town"], users["village"]
+        today = timezone.localdate()
+        transitions.assign(problems_for(county), county, sector="medical_insurance",
+                           deadline=today + dt.timedelta(days=20))  # fmt: skip
+        for child in Region.objects.filter(parent=county.region).order_by("code"):
+            transitions.assign(problems_for(county).in_region(child.code), county, region_code=child.code,
+                               deadline=today + dt.timedelta(days=10 + int(child.code[6:9]) % 20))  # fmt: skip
+        transitions.assign(problems_for(town).in_region(village.region_id), town, region_code=village.region_id,
+                           person="驻村第一书记", deadline=today + dt.timedelta(days=2))  # fmt: skip
+        mine = list(problems_for(village).filter(assignee_region_id=village.region_id).order_by("pk")[:6])
+        photo = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # a generated stand-in for a site photo
+        for index, problem in enumerate(mine):
+            problem = transitions.start(problem, village)
+            transitions.add_evidence(problem, village, SimpleUploadedFile(f"现场照片{index + 1}.png", photo))
+            problem = transitions.submit(problem, village, measures="已入户核实并整改，见现场照片")
+            if index < 4:
+                transitions.close(problem, town, result="乡镇入户复核，整改到位")
+        self.stdout.write(f"Ledger: problems assigned down the hierarchy; {len(mine)} rectified by the village")
+
     def _create_users(self) -> list[tuple[str, str, Region | None]]:
         county = Region.objects.filter(level="county").order_by("code").first()
         if county is None:
@@ -80,10 +113,12 @@ class Command(BaseCommand):
             ("town", Function.DATA_OFFICER, town, "乡镇数据专员"),
             ("village", Function.DATA_OFFICER, village, "村级信息员"),
             ("viewer", Function.VIEWER, county, "县级查看员"),
+            ("medical", Function.DATA_OFFICER, county, "县医保局"),
         ]
         logins = []
         for username, function, region, title in people:
-            user = User(username=username, first_name=title, function=function, region=region)
+            user = User(username=username, first_name=title, function=function, region=region,
+                        sector="medical_insurance" if username == "medical" else "")  # fmt: skip
             user.is_superuser = user.is_staff = region is None
             user.set_password(DEMO_PASSWORD)
             user.save()
