@@ -103,3 +103,15 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["wal", "7000"]
     assert (tmp_path / "jingzhun.sqlite3").exists()
+
+
+def test_evidence_goes_to_object_storage_when_a_bucket_is_configured(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("JINGZHUN_")}
+    code = "import jingzhun.settings as s; d = s.STORAGES['default']; print(d['BACKEND'], d.get('OPTIONS', {}))"
+    env = {**clean, "JINGZHUN_ENV": "test", "JINGZHUN_DATA_DIR": str(tmp_path)}
+    local = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert local.stdout.startswith("django.core.files.storage.FileSystemStorage"), local.stderr
+    env |= {"JINGZHUN_S3_BUCKET": "evidence", "JINGZHUN_S3_ENDPOINT_URL": "http://127.0.0.1:9000"}
+    s3 = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert s3.stdout.startswith("storages.backends.s3.S3Storage"), s3.stderr
+    assert "'bucket_name': 'evidence'" in s3.stdout and "'default_acl': 'private'" in s3.stdout
