@@ -144,7 +144,9 @@ def trend(region: Region, problems_total_active: int, *, weeks: int = TREND_WEEK
 
 
 def oldest(problems, limit: int = 10):
-    return problems.filter(status__in=ACTIVE).select_related("assignee_region").order_by("opened_at", "id")[:limit]
+    """The active problems found first. Numbers are given in the order problems are found (``opened_at`` is the
+    moment of creation and never changes), so the primary key orders them without a sort over ``opened_at``."""
+    return problems.filter(status__in=ACTIVE).select_related("assignee_region").order_by("id")[:limit]
 
 
 @dataclass
