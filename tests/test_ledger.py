@@ -293,3 +293,20 @@ def test_a_town_cannot_take_back_what_the_county_gave_a_department(ledger, perso
     bureau = make_user("medical_bureau", COUNTY, "data_officer", sector="medical_insurance")
     visible = problems_for(bureau)
     assert visible.filter(pk=problem.pk).exists() and not visible.exclude(item="medical").exists()
+
+
+def test_a_department_rectifies_its_sectors_problems_and_the_county_verifies(ledger, personas):
+    bureau = make_user("medical_bureau", COUNTY, "data_officer", sector="medical_insurance")
+    county = personas.county_officer
+    transitions.assign(problems_for(county), county, sector="medical_insurance")
+    problem = problems_for(bureau).filter(item="medical").first()
+    problem = rectify(problem, bureau, measures="医保局核实后代缴")
+    assert problem.rectified_level == "department"
+    with pytest.raises(transitions.NotAllowed):  # a department does not sign off its own work
+        transitions.close(problem, bureau, result="ok")
+    with pytest.raises(transitions.NotAllowed):  # nor does a town, below the county's bureaux
+        transitions.close(problem, personas.town_officer, result="ok")
+    assert transitions.close(problem, county, result="县领导小组办公室核验").status == Status.CLOSED
+    other = problems_for(county).exclude(item="medical").first()
+    with pytest.raises(transitions.NotAllowed):  # another sector's problem is not the bureau's
+        transitions.start(other, bureau)

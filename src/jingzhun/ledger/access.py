@@ -15,8 +15,10 @@ from jingzhun.ledger.models import Evidence, Problem
 from jingzhun.registry import regions
 from jingzhun.registry.access import scope_code
 
-# Rank of each level: a smaller number is a higher level. A superuser without a region stands above them all.
-RANK = {level: index for index, level in enumerate(regions.LEVELS)}
+# Rank of each level: a smaller number is a higher level. A superuser without a region stands above them all. A
+# department (行业部门) is a county bureau answering to the county's leading group: below the county, above towns.
+RANK: dict[str, float] = {level: index for index, level in enumerate(regions.LEVELS)}
+RANK["department"] = RANK["county"] + 0.5
 TOP = -1
 # Levels whose users may assign problems to departments (行业部门 are county bureaux and above).
 DEPARTMENT_ASSIGNERS = ("province", "city", "county")
@@ -49,14 +51,18 @@ def get_evidence_for_user(user, problem_pk, pk) -> Evidence:
         raise Http404("evidence not found") from None
 
 
-def rank_of(user) -> int | None:
-    """The rank of the user's level (a department user has the rank of their region); None: no region."""
+def rank_of(user) -> float | None:
+    """The rank of the user's level; None: no region."""
+    if getattr(user, "sector", ""):
+        return RANK["department"]
     if user.region_id:
         return RANK[regions.level_of(user.region_id)]
     return TOP if user.is_superuser else None
 
 
 def level_name(user) -> str:
+    if getattr(user, "sector", ""):
+        return "department"
     return regions.level_of(user.region_id) if user.region_id else ("" if not user.is_superuser else "top")
 
 
@@ -76,8 +82,10 @@ def covers(user, problem: Problem) -> bool:
     return True
 
 
-def responsible_rank(problem: Problem) -> int:
-    """The rank of the unit answering for the problem: its assignee, else the level of its region."""
+def responsible_rank(problem: Problem) -> float:
+    """The rank of the unit answering for the problem: its assignee (a department, a region), else its region's."""
+    if problem.assignee_sector:
+        return RANK["department"]
     if problem.assignee_region_id:
         return RANK[regions.level_of(problem.assignee_region_id)]
     return RANK[regions.level_of(problem.region_code)]
@@ -88,8 +96,9 @@ def can_rectify(user, problem: Problem) -> bool:
 
 
 def can_verify(user, problem: Problem) -> bool:
-    """Close or send back: a verifier from a level above the one who rectified."""
-    if not (_may(user, "verify_problems") and covers(user, problem)):
+    """Close or send back: a verifier from a level above the one who rectified (never a department: it answers
+    for its sector's problems, it does not sign them off)."""
+    if getattr(user, "sector", "") or not (_may(user, "verify_problems") and covers(user, problem)):
         return False
     rank = rank_of(user)
     rectified = RANK.get(problem.rectified_level, len(RANK))
@@ -97,8 +106,8 @@ def can_verify(user, problem: Problem) -> bool:
 
 
 def can_reject(user, problem: Problem) -> bool:
-    """Reject (不予认定): the level above the unit answering for the problem."""
-    if not (_may(user, "verify_problems") and covers(user, problem)):
+    """Reject (不予认定): the level above the unit answering for the problem (not a department)."""
+    if getattr(user, "sector", "") or not (_may(user, "verify_problems") and covers(user, problem)):
         return False
     rank = rank_of(user)
     return rank is not None and rank < responsible_rank(problem)

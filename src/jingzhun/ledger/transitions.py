@@ -28,6 +28,7 @@ from jingzhun.ledger import access
 from jingzhun.ledger.models import ACTIVE, Event, Evidence, Problem, Severity, Source, Status
 from jingzhun.registry import regions
 from jingzhun.registry.access import get_household_for_user, scope_code
+from jingzhun.registry.choices import RegionLevel
 from jingzhun.registry.models import Region
 
 EVIDENCE_KINDS = {"jpg", "png", "pdf"}
@@ -140,9 +141,15 @@ def submit(problem: Problem, user, *, measures: str, version: int | None = None)
                             "rectified_level": "" if level == "top" else level})  # fmt: skip
 
 
+def level_label(level: str) -> str:
+    if level == "department":
+        return _("department")
+    return str(RegionLevel(level).label) if level in RegionLevel.values else "—"
+
+
 def _verifier_refusal(problem: Problem) -> str:
     return _("Only a verifier from a level above the one who rectified (%(level)s) may do this.") % {
-        "level": _(problem.rectified_level) if problem.rectified_level else "—"}  # fmt: skip
+        "level": level_label(problem.rectified_level)}  # fmt: skip
 
 
 def close(problem: Problem, user, *, result: str, version: int | None = None) -> Problem:
