@@ -20,7 +20,7 @@ from conftest import COUNTY, OTHER_VILLAGE, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B
 from jingzhun.audit.models import AuditEntry
 from jingzhun.ledger import transitions
 from jingzhun.ledger.access import problems_for
-from jingzhun.ledger.dashboard import totals, trend
+from jingzhun.ledger.dashboard import summary, trend
 from jingzhun.ledger.importing import import_list
 from jingzhun.ledger.models import ACTIVE, ListImport, Problem, Status
 from jingzhun.registry.models import Region
@@ -100,7 +100,7 @@ def test_the_trend_counts_transitions_by_week(ledger, personas):
     problem = Problem.objects.filter(region_code=VILLAGE_B).first()
     transitions.reject(problem, personas.town_officer, reason="不属问题")
     region = Region.objects.get(code=COUNTY)
-    county_active = totals(problems_for(personas.county_officer).in_region(COUNTY)).active
+    county_active = summary(problems_for(personas.county_officer).in_region(COUNTY))[0].active
     series = trend(region, county_active)
     assert series["cleared"][-1] == 1
     assert series["remaining"][-1] == county_active

@@ -1,10 +1,12 @@
 """The 清零 dashboard's numbers: a handful of grouped queries over indexed columns, never a loop over problems.
 
-- status counts (with overdue and fixed-in-data) under the region: one GROUP BY status;
+- status counts (with overdue and fixed-in-data) and the counts per responsible unit: one GROUP BY unit and status;
 - the region × item matrix of active problems: one GROUP BY over the (region_code, status, item) index;
 - the weekly trend (opened, closed, remaining): one GROUP BY week over the history's (region_code, week, action)
   index; "remaining" is walked back from today's active count, so no history before the window is read;
-- the oldest active problems and the overdue count per responsible unit.
+- the oldest active problems (numbers from the covering index first, then ten rows).
+
+Every count reads the ``problem_dashboard`` covering index only (a range on region_code), never the table.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from jingzhun.accounts.models import Sector
-from jingzhun.ledger.models import ACTIVE, Event, Status
+from jingzhun.ledger.models import ACTIVE, Event, Problem, Status
 from jingzhun.registry import regions
 from jingzhun.registry.models import Region
 from jingzhun.standards.exports import ITEM_LABELS, ITEMS
@@ -52,22 +54,6 @@ class Totals:
     def cleared_percent(self) -> float | None:
         """Share of all problems ever found that are closed or rejected."""
         return 100 * (self.total - self.active) / self.total if self.total else None
-
-
-def totals(problems, today: dt.date | None = None) -> Totals:
-    today = today or timezone.localdate()
-    result = Totals()
-    rows = problems.values("status").annotate(
-        n=Count("id"),
-        overdue=Count("id", filter=Q(deadline__lt=today)),
-        fixed=Count("id", filter=Q(fixed_in_data_at__isnull=False)),
-    ).order_by()  # fmt: skip
-    for row in rows:
-        result.by_status[row["status"]] = row["n"]
-        if row["status"] in ACTIVE:
-            result.overdue += row["overdue"]
-            result.fixed_in_data += row["fixed"]
-    return result
 
 
 @dataclass
@@ -143,10 +129,12 @@ def trend(region: Region, problems_total_active: int, *, weeks: int = TREND_WEEK
     return {"weeks": labels, "opened": opened_series, "cleared": cleared_series, "remaining": remaining_series}
 
 
-def oldest(problems, limit: int = 10):
+def oldest(problems, limit: int = 10) -> list:
     """The active problems found first. Numbers are given in the order problems are found (``opened_at`` is the
-    moment of creation and never changes), so the primary key orders them without a sort over ``opened_at``."""
-    return problems.filter(status__in=ACTIVE).select_related("assignee_region").order_by("id")[:limit]
+    moment of creation and never changes), so the primary key orders them without a sort over ``opened_at``; the
+    numbers are picked from the covering index first, then only those rows are read."""
+    ids = list(problems.filter(status__in=ACTIVE).order_by("id").values_list("id", flat=True)[:limit])
+    return list(Problem.objects.filter(pk__in=ids).select_related("assignee_region").order_by("id"))
 
 
 @dataclass
@@ -164,29 +152,32 @@ def unit_label(region_name: str | None, sector: str) -> str:
     return region_name or ""
 
 
-def by_unit(problems, today: dt.date | None = None, limit: int = 20) -> list[UnitRow]:
-    """Per responsible unit: active problems and how many are overdue, most overdue first."""
+def summary(problems, today: dt.date | None = None, limit: int = 20) -> tuple[Totals, list[UnitRow]]:
+    """The status totals and the per-unit counts from ONE grouped scan (by unit and status: a hundred groups)."""
     today = today or timezone.localdate()
-    rows = list(
-        problems.filter(status__in=ACTIVE)
-        .values("assignee_region_id", "assignee_sector")
-        .annotate(active=Count("id"), overdue=Count("id", filter=Q(deadline__lt=today)))
-        .order_by("-overdue", "-active", "assignee_region_id", "assignee_sector")[:limit]
-    )
-    names = dict(
-        Region.objects.filter(code__in=[row["assignee_region_id"] for row in rows if row["assignee_region_id"]])
-        .values_list("code", "name")
-    )  # fmt: skip
-    return [
-        UnitRow(
-            label=unit_label(names.get(row["assignee_region_id"]), row["assignee_sector"]),
-            region_code=row["assignee_region_id"] or "",
-            sector=row["assignee_sector"],
-            overdue=row["overdue"],
-            active=row["active"],
-        )
-        for row in rows
-    ]
+    rows = problems.values("assignee_region_id", "assignee_sector", "status").annotate(
+        n=Count("id"),
+        overdue=Count("id", filter=Q(deadline__lt=today)),
+        fixed=Count("id", filter=Q(fixed_in_data_at__isnull=False)),
+    ).order_by()  # fmt: skip
+    result = Totals()
+    units: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])  # active, overdue
+    for row in rows:
+        result.by_status[row["status"]] += row["n"]
+        if row["status"] in ACTIVE:
+            result.overdue += row["overdue"]
+            result.fixed_in_data += row["fixed"]
+            unit = units[(row["assignee_region_id"] or "", row["assignee_sector"])]
+            unit[0] += row["n"]
+            unit[1] += row["overdue"]
+    ranked = sorted(units.items(), key=lambda entry: (-entry[1][1], -entry[1][0], entry[0]))[:limit]
+    names = dict(Region.objects.filter(code__in=[code for (code, _sector), _n in ranked if code])
+                 .values_list("code", "name"))  # fmt: skip
+    return result, [
+        UnitRow(label=unit_label(names.get(code), sector), region_code=code, sector=sector, overdue=overdue,
+                active=active)
+        for (code, sector), (active, overdue) in ranked
+    ]  # fmt: skip
 
 
 def item_label(item: str) -> str:

@@ -36,7 +36,7 @@ from jingzhun.ledger.access import get_evidence_for_user, get_problem_for_user, 
 from jingzhun.ledger.exports import write_xlsx
 from jingzhun.ledger.forms import AssignForm, EditForm, ImportForm, NewProblemForm, TextForm
 from jingzhun.ledger.importing import ListError, import_list, report_csv, report_xlsx
-from jingzhun.ledger.models import ACTIVE, ListImport, Severity, Source, Status
+from jingzhun.ledger.models import ACTIVE, ListImport, Problem, Severity, Source, Status
 from jingzhun.registry import masking, regions
 from jingzhun.registry.access import (
     breadcrumbs,
@@ -162,7 +162,7 @@ def dashboard_view(request: HttpRequest, code: str) -> HttpResponse:
     region = get_region_for_user(user, code)
     problems = problems_for(user).in_region(region.code)
     today = timezone.localdate()
-    totals = dashboard.totals(problems, today)
+    totals, units = dashboard.summary(problems, today)
     children = list(regions_for(user).filter(parent=region).order_by("code"))
     rows, total, used = dashboard.matrix(problems, region, children)
     items = used
@@ -180,7 +180,7 @@ def dashboard_view(request: HttpRequest, code: str) -> HttpResponse:
         "total_cells": total.cells(items),
         "trend": trend if any(trend["opened"]) or any(trend["cleared"]) or totals.active else None,
         "oldest": list(dashboard.oldest(problems)),
-        "units": dashboard.by_unit(problems, today),
+        "units": units,
         "today": today,
         "can_manage": access.can_manage(user),
     }
@@ -232,9 +232,12 @@ def problem_list(request: HttpRequest, code: str) -> HttpResponse:
     filters = Filters.from_data(request.GET)
     today = timezone.localdate()
     problems = filters.apply(problems_for(user).in_region(region.code), today)
-    problems = problems.select_related("household", "assignee_region").order_by("deadline", "id")
-    page = Paginator(problems, getattr(settings, "REGISTRY_PAGE_SIZE", 50)).get_page(request.GET.get("page"))
-    items = list(page.object_list)
+    # Page over the numbers alone (the count and the order come from indexes), then read just that page's rows.
+    numbers = problems.order_by("deadline", "id").values_list("id", flat=True)
+    page = Paginator(numbers, getattr(settings, "REGISTRY_PAGE_SIZE", 50)).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    found = {p.pk: p for p in Problem.objects.filter(pk__in=ids).select_related("household", "assignee_region")}
+    items = [found[pk] for pk in ids if pk in found]
     names = dict(Region.objects.filter(code__in={p.region_code for p in items}).values_list("code", "name"))
     heads = heads_of(user, [p.household_id for p in items if p.household_id])
     rows = []
