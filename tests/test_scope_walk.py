@@ -15,6 +15,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import COUNTY, OTHER_COUNTY, OTHER_VILLAGE, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, VILLAGE_D
+from jingzhun.importer.models import RegistryImport
+from jingzhun.importer.tasks import run_import
 from jingzhun.registry import regions as codes
 from jingzhun.registry.models import Household, Person, Region
 from jingzhun.standards.runs import run_checks
@@ -43,11 +45,32 @@ def declared_patterns():
 
 
 @pytest.fixture
-def world(registry):
-    """The conftest registry with findings everywhere (a run over the whole province)."""
+def world(registry, settings, tmp_path):
+    """The conftest registry with findings everywhere (a run over the whole province), and a web import in town A
+    and one in the other county whose rejection reports name their region's households and persons."""
     run_checks(Region.objects.get(code="510000000000"), 2025)
     households = list(Household.objects.select_related("village"))
-    return {"households": households, "persons": list(Person.objects.select_related("household"))}
+    settings.DATA_DIR = tmp_path
+    imports = [
+        web_import(registry.household(VILLAGE_A), TOWN_A),
+        web_import(registry.household(OTHER_VILLAGE), OTHER_COUNTY),
+    ]
+    return {"households": households, "persons": list(Person.objects.select_related("household")), "imports": imports}
+
+
+def web_import(household: Household, scope: str) -> RegistryImport:
+    """Import a file re-stating ``household`` with its head's name and ID number under a bad 户类型 (rejected)."""
+    head = household.members.order_by("id").first()
+    entry = RegistryImport.objects.create(user_name="walker", scope=scope, file_name="f.csv", folder=f"walk{scope}",
+                                          suffix=".csv", size=1, sha256="0" * 64)  # fmt: skip
+    entry.directory.mkdir(parents=True)
+    row = [household.village_id, household.number, "富裕户", head.name, head.id_number, "户主"]
+    text = "行政区划代码,户编号,户类型,姓名,证件号码,与户主关系\n" + ",".join(row) + "\n"
+    entry.source_path.write_text(text, encoding="utf-8")
+    run_import(entry)
+    entry.refresh_from_db()
+    assert entry.status == "done" and entry.rejected == 1
+    return entry
 
 
 def values_for(parameter: str, world) -> list:
@@ -59,6 +82,10 @@ def values_for(parameter: str, world) -> list:
         return ["person", "household"]
     if parameter == "attribute":
         return ["id_number", "phone"]
+    if parameter == "import_id":
+        return [entry.pk for entry in world["imports"]]
+    if parameter == "fmt":
+        return ["csv", "xlsx"]
     if parameter == "task_id":
         return ["00000000-0000-0000-0000-000000000000"]
     raise AssertionError(f"the scope walk does not know how to fill URL parameter {parameter!r}: add it here")
@@ -84,7 +111,7 @@ def secrets_outside(user, world) -> list[str]:
 
 def test_every_declared_endpoint_is_walked(world):
     names = {name for _, name, _ in declared_patterns()}
-    assert {"registry:household", "standards:household-findings", "standards:export"} <= names
+    assert {"registry:household", "standards:household-findings", "standards:export", "importer:report"} <= names
     for _, _, parameters in declared_patterns():
         for parameter in parameters:
             values_for(parameter, world)  # fails for an unknown parameter

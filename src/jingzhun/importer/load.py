@@ -18,6 +18,7 @@ from django.utils import timezone
 from jingzhun.importer.registry_file import (
     HELD_BACK,
     NOT_A_VILLAGE,
+    OUTSIDE_SCOPE,
     REASONS,
     FileHousehold,
     ParsedFile,
@@ -97,16 +98,23 @@ def _file_fields(parsed: ParsedFile, level: str) -> set[str]:
     return {column.field for column in parsed.columns.values() if column.level == level and column.field}
 
 
-def plan(parsed: ParsedFile, *, create_regions: bool = False) -> Plan:
-    """Decide what importing ``parsed`` would change, without writing."""
+def plan(parsed: ParsedFile, *, create_regions: bool = False, scope: str | None = None) -> Plan:
+    """Decide what importing ``parsed`` would change, without writing.
+
+    ``scope`` (a region code) limits the import to that region's subtree, as the web import does for the importing
+    officer: a household whose village lies outside it, or that the database already holds outside it, is rejected
+    with ``outside_scope`` (never moved in or out of the region by someone who cannot see it).
+    """
     result = Plan(parsed, rejections=list(parsed.rejections))
     for rejection in parsed.rejections:
         result.outcome[rejection.row] = REJECTED
     result.household_fields = _file_fields(parsed, template.HOUSEHOLD) - {"number", "village"}
     result.person_fields = _file_fields(parsed, template.PERSON)
     result.income_fields = _file_fields(parsed, template.INCOME) - {"year"}
-    households = _place(result, parsed.households, create_regions)
+    households = _place(result, parsed.households, create_regions, scope)
     existing = _existing_households([household.number for household in households])
+    if scope is not None:
+        households = _within_scope(result, households, existing, scope)
     members = _existing_members([household.pk for household in existing.values()])
     incomes = _existing_incomes(existing.values())
     now = timezone.now()
@@ -115,7 +123,35 @@ def plan(parsed: ParsedFile, *, create_regions: bool = False) -> Plan:
     return result
 
 
-def _place(result: Plan, households: list[FileHousehold], create_regions: bool) -> list[FileHousehold]:
+def _reject(result: Plan, household: FileHousehold, column: str, value: str, reason: str, detail: str = "") -> None:
+    """Reject a whole household: its first row with ``reason``, the others held back on it."""
+    first, *others = household.rows
+    result.rejections.append(Rejection(first, column, value, reason, household.number, detail))
+    result.rejections.extend(Rejection(row, "", "", HELD_BACK, household.number, str(first)) for row in others)
+    for row in household.rows:
+        result.outcome[row] = REJECTED
+
+
+def _within_scope(
+    result: Plan, households: list[FileHousehold], existing: dict[str, Household], scope: str
+) -> list[FileHousehold]:
+    """Keep the households the database does not hold outside ``scope`` (the file's codes are checked on placing)."""
+    kept = []
+    for household in households:
+        recorded = existing.get(household.number)
+        if recorded is not None and not regions.contains(scope, recorded.village_id):
+            # The number belongs to a household elsewhere: importing would move it into this region.
+            _reject(result, household, _file_header(result.parsed, "户编号"), household.number, OUTSIDE_SCOPE,
+                    recorded.village_id)  # fmt: skip
+        else:
+            kept.append(household)
+    result.rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
+    return kept
+
+
+def _place(
+    result: Plan, households: list[FileHousehold], create_regions: bool, scope: str | None = None
+) -> list[FileHousehold]:
     """Keep the households whose code is a village (planning missing villages if asked); reject the rest."""
     codes = {household.region_code for household in households if regions.is_code(household.region_code)}
     if create_regions:
@@ -128,6 +164,9 @@ def _place(result: Plan, households: list[FileHousehold], create_regions: bool) 
     header = _file_header(result.parsed, "行政区划代码")
     for household in households:
         code = household.region_code
+        if scope is not None and regions.is_code(code) and not regions.contains(scope, code):
+            _reject(result, household, header, code, OUTSIDE_SCOPE, code)
+            continue
         level = known.get(code) or (planned[code].level if code in planned else None)
         if level == "village":
             placed.append(household)
@@ -140,11 +179,7 @@ def _place(result: Plan, households: list[FileHousehold], create_regions: bool) 
             planned[code] = _new_region(code, household.village_name)
             placed.append(household)
             continue
-        first, *others = household.rows
-        result.rejections.append(Rejection(first, header, code, NOT_A_VILLAGE, household.number))
-        result.rejections.extend(Rejection(row, "", "", HELD_BACK, household.number, str(first)) for row in others)
-        for row in household.rows:
-            result.outcome[row] = REJECTED
+        _reject(result, household, header, code, NOT_A_VILLAGE)
     result.new_regions = sorted(planned.values(), key=lambda region: region.code)
     result.rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
     return placed

@@ -27,6 +27,7 @@ MISSING_REQUIRED = "missing_required"
 HOUSEHOLD_CONFLICT = "household_conflict"
 DUPLICATE_PERSON = "duplicate_person"
 NOT_A_VILLAGE = "not_a_village"
+OUTSIDE_SCOPE = "outside_scope"
 HELD_BACK = "held_back"
 #: Every reason a row can be rejected for, in the order the docs explain them.
 REASONS = (
@@ -42,6 +43,7 @@ REASONS = (
     HOUSEHOLD_CONFLICT,
     DUPLICATE_PERSON,
     NOT_A_VILLAGE,
+    OUTSIDE_SCOPE,
     HELD_BACK,
 )
 
