@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from jingzhun.importer import bulk
 from jingzhun.importer.registry_file import (
     HELD_BACK,
     NOT_A_VILLAGE,
@@ -395,38 +396,38 @@ def _region_of(obj: Model) -> str:
 
 
 def write_regions(result: Plan) -> None:
-    Region.objects.bulk_create(result.new_regions, batch_size=CHUNK)
+    Region.objects.bulk_create(result.new_regions, batch_size=CHUNK)  # a few rows; their keys are their codes
 
 
 def write_households(result: Plan) -> None:
-    """Insert new households (their primary keys are read back: RETURNING) and update changed ones."""
-    Household.objects.bulk_create([household for household, _ in result.new_households], batch_size=CHUNK)
+    """Insert new households (keys reserved first, so their members can point at them) and update changed ones."""
+    bulk.insert(Household, [household for household, _ in result.new_households])
     if result.changed_households:
         fields = [*sorted(result.household_fields), "village", "updated_at"]
-        Household.objects.bulk_update(result.changed_households, fields, batch_size=CHUNK)
+        bulk.update(Household, result.changed_households, fields)
 
 
 def write_persons(result: Plan) -> None:
     for person, household in result.new_persons:
         person.household_id = _pk(household)
-    Person.objects.bulk_create([person for person, _ in result.new_persons], batch_size=CHUNK)
+    bulk.insert(Person, [person for person, _ in result.new_persons])
     if result.changed_persons:
         fields = sorted({*result.person_fields, *result.derived_fields, "updated_at"})
-        Person.objects.bulk_update(result.changed_persons, fields, batch_size=CHUNK)
+        bulk.update(Person, result.changed_persons, fields)
     if result.moved_out:
-        Person.objects.bulk_update(result.moved_out, ["status", "updated_at"], batch_size=CHUNK)
+        bulk.update(Person, result.moved_out, ["status", "updated_at"])
 
 
 def write_incomes(result: Plan) -> None:
     for record, household in result.new_incomes:
         record.household_id = _pk(household)
-    IncomeRecord.objects.bulk_create([record for record, _ in result.new_incomes], batch_size=CHUNK)
+    bulk.insert(IncomeRecord, [record for record, _ in result.new_incomes])
     if result.changed_incomes:
         fields = sorted({*result.income_fields, "household_size"})
-        IncomeRecord.objects.bulk_update(result.changed_incomes, fields, batch_size=CHUNK)
+        bulk.update(IncomeRecord, result.changed_incomes, fields)
 
 
 def _pk(household: Household) -> int:
-    if household.pk is None:  # bulk_create reads keys back on PostgreSQL and SQLite ≥ 3.35, Django's minimums
+    if household.pk is None:  # bulk.insert reserves the keys before it writes
         raise RuntimeError(f"household {household.number} has no primary key after its insert")
     return household.pk
