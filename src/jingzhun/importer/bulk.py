@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
 BATCH = 5000  # rows per executemany on SQLite (memory for the parameters, not a parameter limit)
 
-# Field types whose Python values the drivers store as they are (text, integers, booleans, NULL).
+# Field types whose Python values the drivers store as they are: text, integers, booleans, NULL, and dates and
+# decimals (the importer's cleaning made them exact; Django registers sqlite3 adapters for both, psycopg has its own).
 _PLAIN = {"AutoField", "BigAutoField", "CharField", "TextField", "IntegerField", "PositiveIntegerField",
           "PositiveSmallIntegerField", "PositiveBigIntegerField", "SmallIntegerField", "BigIntegerField",
-          "BooleanField", "ForeignKey"}  # fmt: skip
+          "BooleanField", "ForeignKey", "DateField", "DecimalField"}  # fmt: skip
 
 
 def _fields(model: type[models.Model], names: Iterable[str] | None = None) -> list[models.Field]:
@@ -31,10 +32,12 @@ def _fields(model: type[models.Model], names: Iterable[str] | None = None) -> li
 
 
 def _converter(field: models.Field) -> Callable[[object], object] | None:
-    """None when the driver takes the value as it is; else the field's own adaptation (memoised per value)."""
+    """None when the driver takes the value as it is; else the field's own adaptation (memoised per value: the
+    timestamps of one import are all the same moment)."""
     if field.get_internal_type() in _PLAIN:
         return None
     memo: dict[object, object] = {}
+    database = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-access proxy
 
     def convert(value: object) -> object:
         if value is None:
@@ -42,10 +45,10 @@ def _converter(field: models.Field) -> Callable[[object], object] | None:
         try:
             return memo[value]
         except KeyError:
-            adapted = memo[value] = field.get_db_prep_save(value, connection)
+            adapted = memo[value] = field.get_db_prep_save(value, database)
             return adapted
         except TypeError:  # an unhashable value: adapt it every time
-            return field.get_db_prep_save(value, connection)
+            return field.get_db_prep_save(value, database)
 
     return convert
 

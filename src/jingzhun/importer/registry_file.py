@@ -159,52 +159,84 @@ _CACHE_LIMIT = 4096  # distinct cells remembered per column (enumerations have a
 
 
 class _Cleaner:
-    """Clean cells by column; cells of small domains (enumerations, yes/no) are cleaned once per distinct value."""
+    """Clean cells by column; cells of small domains (enumerations, yes/no) are cleaned once per distinct value.
+
+    ``for_column`` returns one function per column, chosen once: a household's fields repeat on every member's row,
+    so each function also remembers the last cell it cleaned and answers the next identical cell from it.
+    """
 
     def __init__(self, schema: Schema):
         self.schema = schema
         self.cache: dict[str, dict[object, object]] = {}
 
     def clean(self, column: Column, raw: object) -> object:
-        if column.kind not in _CACHED_KINDS or not isinstance(raw, str):
-            return self._clean(column, raw)
-        cache = self.cache.setdefault(column.header, {})
-        try:
-            result = cache[raw]
-        except KeyError:
-            try:
-                result = self._clean(column, raw)
-            except CleanError as exc:
-                result = exc
-            if len(cache) < _CACHE_LIMIT:
-                cache[raw] = result
-        if isinstance(result, CleanError):
-            raise CleanError(result.code)
-        return result
+        return self.for_column(column)(raw)
 
-    def _clean(self, column: Column, raw: object) -> object:
+    def for_column(self, column: Column) -> Callable[[object], object]:
+        clean = self._clean_function(column)
+        cached = column.kind in _CACHED_KINDS
+        cache = self.cache.setdefault(column.header, {})
+        last: list = [_NOTHING, None]  # the last raw cell and its result (a value or the CleanError)
+
+        def clean_cell(raw: object) -> object:
+            if raw is last[0] or (type(raw) is str and raw == last[0]):
+                result = last[1]
+            elif cached and type(raw) is str:
+                try:
+                    result = cache[raw]
+                except KeyError:
+                    result = _attempt(clean, raw)
+                    if len(cache) < _CACHE_LIMIT:
+                        cache[raw] = result
+                last[0], last[1] = raw, result
+            else:
+                result = _attempt(clean, raw)
+                last[0], last[1] = raw, result
+            if type(result) is CleanError:
+                raise CleanError(result.code)
+            return result
+
+        return clean_cell
+
+    def _clean_function(self, column: Column) -> Callable[[object], object]:
         name = column.field or column.header
+        schema = self.schema
         if column.field == "id_number":
-            return cleaning.clean_limited_text(cleaning.clean_id(raw), self.schema.max_length.get("id_number", 32))
+            limit = schema.max_length.get("id_number", 32)
+            return lambda raw: cleaning.clean_limited_text(cleaning.clean_id(raw), limit)
         kind = column.kind
         if kind == template.TEXT:
             if column.field == "village":
-                return "".join(cleaning.clean_text(raw).split())
-            return cleaning.clean_limited_text(raw, self.schema.max_length.get(name, 100))
+                return lambda raw: "".join(cleaning.clean_text(raw).split())
+            limit = schema.max_length.get(name, 100)
+            return lambda raw: cleaning.clean_limited_text(raw, limit)
         if kind == template.ENUM:
-            return cleaning.clean_choice(raw, self.schema.allowed[column.choices or ""])
+            allowed = schema.allowed[column.choices or ""]
+            return lambda raw: cleaning.clean_choice(raw, allowed)
         if kind == template.MULTI:
-            return cleaning.clean_multi(raw, self.schema.allowed[column.choices or ""], template.MULTI_SEPARATOR)
+            allowed = schema.allowed[column.choices or ""]
+            return lambda raw: cleaning.clean_multi(raw, allowed, template.MULTI_SEPARATOR)
         if kind == template.BOOL:
-            return cleaning.clean_bool(raw)
+            return cleaning.clean_bool
         if kind == template.INT:
-            return cleaning.clean_int(raw, self.schema.int_maximum.get(name, 32767))
+            maximum = schema.int_maximum.get(name, 32767)
+            return lambda raw: cleaning.clean_int(raw, maximum)
         if kind == template.DECIMAL:
-            places, digits = self.schema.decimal_places.get(name, (2, 14))
-            return cleaning.clean_decimal(raw, places, digits)
+            places, digits = schema.decimal_places.get(name, (2, 14))
+            return lambda raw: cleaning.clean_decimal(raw, places, digits)
         if kind == template.DATE:
-            return cleaning.clean_date(raw)
+            return cleaning.clean_date
         raise AssertionError(f"unknown kind {kind}")
+
+
+_NOTHING = object()
+
+
+def _attempt(clean: Callable[[object], object], raw: object) -> object:
+    try:
+        return clean(raw)
+    except CleanError as exc:
+        return exc
 
 
 def _shown(raw: object) -> str:
@@ -227,6 +259,9 @@ def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None =
     if missing:
         raise RefusedFile("required columns are missing", tuple(missing))
     cleaner = _Cleaner(schema)
+    plan = [(index, headers[index], column.header, column.required, cleaner.for_column(column))
+            for index, column in columns.items()]  # fmt: skip
+    width = max(columns) + 1 if columns else 0
     rejections: list[Rejection] = []
     groups: dict[str, list[tuple[int, dict[str, object], list[Rejection], dict[str, object]]]] = {}
     rows_read = blank = 0
@@ -237,30 +272,32 @@ def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None =
             blank += 1
             continue
         rows_read += 1
+        if len(cells) < width:
+            cells = [*cells, *([None] * (width - len(cells)))]
         values: dict[str, object] = {}
-        shown: dict[str, object] = {}
         problems: list[Rejection] = []
-        for index, column in columns.items():
-            raw = cells[index] if index < len(cells) else None
+        for index, file_header, header, required, clean in plan:
+            raw = cells[index]
             try:
-                value = cleaner.clean(column, raw)
+                value = clean(raw)
             except CleanError as exc:
-                problems.append(Rejection(number, headers[index], _shown(raw), exc.code))
+                problems.append(Rejection(number, file_header, _shown(raw), exc.code))
                 continue
-            values[column.header] = value
-            shown[column.header] = raw
-            if column.required and value in ("", None):
-                problems.append(Rejection(number, headers[index], "", MISSING_REQUIRED))
+            values[header] = value
+            if required and (value is None or value == ""):
+                problems.append(Rejection(number, file_header, "", MISSING_REQUIRED))
         household_number = str(values.get(_NUMBER) or "")
-        problems = [_with_household(problem, household_number) for problem in problems]
+        if problems:
+            problems = [_with_household(problem, household_number) for problem in problems]
         if not household_number:
             rejections.extend(problems or [Rejection(number, _NUMBER, "", MISSING_REQUIRED)])
             continue
-        groups.setdefault(household_number, []).append((number, values, problems, shown))
+        groups.setdefault(household_number, []).append((number, values, problems, cells))
     header_of = {column.header: headers[index] for index, column in columns.items()}
+    index_of = {column.header: index for index, column in columns.items()}
     households = []
     for household_number, rows in groups.items():
-        household, problems = _household(household_number, rows, header_of)
+        household, problems = _household(household_number, rows, header_of, index_of)
         if problems:
             rejections.extend(problems)
             bad = {problem.row for problem in problems}
@@ -298,26 +335,30 @@ def _with_household(problem: Rejection, number: str) -> Rejection:
 
 _HOUSEHOLD_HEADERS = tuple(column.header for column in template.COLUMNS if column.level != template.PERSON)
 _FIELD_OF = {column.header: column.field for column in template.COLUMNS}
+_PERSON_FIELD_OF = {c.header: c.field for c in template.COLUMNS if c.field and c.level == template.PERSON}
+_HOUSEHOLD_FIELD_OF = {c.header: c.field for c in template.COLUMNS if c.field and c.level == template.HOUSEHOLD}
+_INCOME_FIELD_OF = {c.header: c.field for c in template.COLUMNS if c.level == template.INCOME}
 
 
-def _household(number: str, rows, header_of: dict[str, str]) -> tuple[FileHousehold, list[Rejection]]:
-    problems = [problem for _row, _values, row_problems, _shown_values in rows for problem in row_problems]
+def _household(
+    number: str, rows, header_of: dict[str, str], index_of: dict[str, int]
+) -> tuple[FileHousehold, list[Rejection]]:
+    problems = [problem for _row, _values, row_problems, _cells in rows for problem in row_problems]
     first_row, first, _first_problems, _ = rows[0]
+    compared = [header for header in _HOUSEHOLD_HEADERS if header in header_of and header in first]
     seen: dict[tuple[str, str], int] = {}
     persons = []
-    for row, values, _row_problems, shown in rows:
-        for header in _HOUSEHOLD_HEADERS:
-            if header in header_of and header in values and header in first and values[header] != first[header]:
-                problems.append(
-                    Rejection(row, header_of[header], _shown(shown.get(header)), HOUSEHOLD_CONFLICT, number,
-                              str(first_row))
-                )  # fmt: skip
-        person_values = {
-            _FIELD_OF[header]: value
-            for header, value in values.items()
-            if _FIELD_OF.get(header) and template.by_header(header).level == template.PERSON
-        }
-        person = FilePerson(row, person_values)
+    for position, (row, values, _row_problems, cells) in enumerate(rows):
+        if position:
+            for header in compared:
+                if header in values and values[header] != first[header]:
+                    problems.append(
+                        Rejection(row, header_of[header], _shown(cells[index_of[header]]), HOUSEHOLD_CONFLICT,
+                                  number, str(first_row))
+                    )  # fmt: skip
+        person = FilePerson(
+            row, {field: values[header] for header, field in _PERSON_FIELD_OF.items() if header in values}
+        )
         if person.key[1]:
             if person.key in seen:
                 column = "证件号码" if person.key[0] == "id" else "姓名"
@@ -328,16 +369,8 @@ def _household(number: str, rows, header_of: dict[str, str]) -> tuple[FileHouseh
             else:
                 seen[person.key] = row
         persons.append(person)
-    household = {
-        _FIELD_OF[header]: value
-        for header, value in first.items()
-        if _FIELD_OF.get(header) and template.by_header(header).level == template.HOUSEHOLD
-    }
-    income = {
-        _FIELD_OF[header]: value
-        for header, value in first.items()
-        if template.by_header(header).level == template.INCOME
-    }
+    household = {field: first[header] for header, field in _HOUSEHOLD_FIELD_OF.items() if header in first}
+    income = {field: first[header] for header, field in _INCOME_FIELD_OF.items() if header in first}
     return (
         FileHousehold(
             number=number,
