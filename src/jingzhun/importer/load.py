@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from jingzhun.importer import bulk
+from jingzhun.core import bulk
 from jingzhun.importer.registry_file import (
     HELD_BACK,
     NOT_A_VILLAGE,
@@ -262,7 +262,8 @@ def _plan_household(result: Plan, file_household: FileHousehold, existing: House
         if value is None and not Household._meta.get_field(name).null:
             household_values[name] = ""  # an empty text cell: text fields store "" rather than NULL
     if existing is None:
-        household = Household(number=file_household.number, village_id=file_household.region_code, **household_values)
+        household = bulk.new(Household, {"number": file_household.number, "village_id": file_household.region_code,
+                                          **household_values})  # fmt: skip
         result.new_households.append((household, file_household))
         rows = [person.row for person in file_household.persons]
         result.audit.append(("create", household, {"persons": [None, len(rows)], "file rows": [None, rows]}))
@@ -289,7 +290,7 @@ def _plan_household(result: Plan, file_household: FileHousehold, existing: House
         for name, value in list(values.items()):
             if value is None and not Person._meta.get_field(name).null:
                 values[name] = ""
-        candidate = apply_id_fields(Person(**values))
+        candidate = apply_id_fields(bulk.new(Person, values))
         key = _key(candidate)
         seen_keys.add(key)
         match = by_key.get(key)
@@ -342,7 +343,7 @@ def _plan_income(
     values["household_size"] = normal
     record = incomes.get((household.pk, year)) if exists else None
     if record is None:
-        record = IncomeRecord(year=year, **values)
+        record = bulk.new(IncomeRecord, {"year": year, **values})
         result.new_incomes.append((record, household))
         if exists:  # a new household's entry covers its first income record
             record.household = household

@@ -154,82 +154,35 @@ def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[
     return columns, unknown, missing
 
 
-_CACHED_KINDS = (template.ENUM, template.MULTI, template.BOOL)
-_CACHE_LIMIT = 4096  # distinct cells remembered per column (enumerations have a few dozen values)
-
-
-class _Cleaner:
-    """Clean cells by column; cells of small domains (enumerations, yes/no) are cleaned once per distinct value.
-
-    ``for_column`` returns one function per column, chosen once: a household's fields repeat on every member's row,
-    so each function also remembers the last cell it cleaned and answers the next identical cell from it.
-    """
-
-    def __init__(self, schema: Schema):
-        self.schema = schema
-        self.cache: dict[str, dict[object, object]] = {}
-
-    def clean(self, column: Column, raw: object) -> object:
-        return self.for_column(column)(raw)
-
-    def for_column(self, column: Column) -> Callable[[object], object]:
-        clean = self._clean_function(column)
-        cached = column.kind in _CACHED_KINDS
-        cache = self.cache.setdefault(column.header, {})
-        last: list = [_NOTHING, None]  # the last raw cell and its result (a value or the CleanError)
-
-        def clean_cell(raw: object) -> object:
-            if raw is last[0] or (type(raw) is str and raw == last[0]):
-                result = last[1]
-            elif cached and type(raw) is str:
-                try:
-                    result = cache[raw]
-                except KeyError:
-                    result = _attempt(clean, raw)
-                    if len(cache) < _CACHE_LIMIT:
-                        cache[raw] = result
-                last[0], last[1] = raw, result
-            else:
-                result = _attempt(clean, raw)
-                last[0], last[1] = raw, result
-            if type(result) is CleanError:
-                raise CleanError(result.code)
-            return result
-
-        return clean_cell
-
-    def _clean_function(self, column: Column) -> Callable[[object], object]:
-        name = column.field or column.header
-        schema = self.schema
-        if column.field == "id_number":
-            limit = schema.max_length.get("id_number", 32)
-            return lambda raw: cleaning.clean_limited_text(cleaning.clean_id(raw), limit)
-        kind = column.kind
-        if kind == template.TEXT:
-            if column.field == "village":
-                return lambda raw: "".join(cleaning.clean_text(raw).split())
-            limit = schema.max_length.get(name, 100)
-            return lambda raw: cleaning.clean_limited_text(raw, limit)
-        if kind == template.ENUM:
-            allowed = schema.allowed[column.choices or ""]
-            return lambda raw: cleaning.clean_choice(raw, allowed)
-        if kind == template.MULTI:
-            allowed = schema.allowed[column.choices or ""]
-            return lambda raw: cleaning.clean_multi(raw, allowed, template.MULTI_SEPARATOR)
-        if kind == template.BOOL:
-            return cleaning.clean_bool
-        if kind == template.INT:
-            maximum = schema.int_maximum.get(name, 32767)
-            return lambda raw: cleaning.clean_int(raw, maximum)
-        if kind == template.DECIMAL:
-            places, digits = schema.decimal_places.get(name, (2, 14))
-            return lambda raw: cleaning.clean_decimal(raw, places, digits)
-        if kind == template.DATE:
-            return cleaning.clean_date
-        raise AssertionError(f"unknown kind {kind}")
-
-
-_NOTHING = object()
+def column_cleaner(column: Column, schema: Schema) -> Callable[[object], object]:
+    """Return the function that cleans one cell of ``column`` into its field's value (or raises CleanError)."""
+    name = column.field or column.header
+    if column.field == "id_number":
+        limit = schema.max_length.get("id_number", 32)
+        return lambda raw: cleaning.clean_limited_text(cleaning.clean_id(raw), limit)
+    kind = column.kind
+    if kind == template.TEXT:
+        if column.field == "village":
+            return lambda raw: "".join(cleaning.clean_text(raw).split())
+        limit = schema.max_length.get(name, 100)
+        return lambda raw: cleaning.clean_limited_text(raw, limit)
+    if kind == template.ENUM:
+        allowed = schema.allowed[column.choices or ""]
+        return lambda raw: cleaning.clean_choice(raw, allowed)
+    if kind == template.MULTI:
+        allowed = schema.allowed[column.choices or ""]
+        return lambda raw: cleaning.clean_multi(raw, allowed, template.MULTI_SEPARATOR)
+    if kind == template.BOOL:
+        return cleaning.clean_bool
+    if kind == template.INT:
+        maximum = schema.int_maximum.get(name, 32767)
+        return lambda raw: cleaning.clean_int(raw, maximum)
+    if kind == template.DECIMAL:
+        places, digits = schema.decimal_places.get(name, (2, 14))
+        return lambda raw: cleaning.clean_decimal(raw, places, digits)
+    if kind == template.DATE:
+        return cleaning.clean_date
+    raise AssertionError(f"unknown kind {kind}")
 
 
 def _attempt(clean: Callable[[object], object], raw: object) -> object:
@@ -258,41 +211,30 @@ def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None =
     columns, unknown, missing = map_headers(headers)
     if missing:
         raise RefusedFile("required columns are missing", tuple(missing))
-    cleaner = _Cleaner(schema)
-    plan = [(index, headers[index], column.header, column.required, cleaner.for_column(column))
+    plan = [(index, headers[index], column.header, column.required, column_cleaner(column, schema))
             for index, column in columns.items()]  # fmt: skip
     width = max(columns) + 1 if columns else 0
     rejections: list[Rejection] = []
-    groups: dict[str, list[tuple[int, dict[str, object], list[Rejection], dict[str, object]]]] = {}
+    groups: dict[str, list[tuple[int, dict[str, object], list[Rejection], list]]] = {}
     rows_read = blank = 0
-    for number, cells in _data_rows(table.rows(), header_row):
+    for chunk in _chunked(_data_rows(table.rows(), header_row), CHUNK_ROWS):
         if progress is not None:
-            progress(number)
-        if is_blank(cells):
-            blank += 1
-            continue
-        rows_read += 1
-        if len(cells) < width:
-            cells = [*cells, *([None] * (width - len(cells)))]
-        values: dict[str, object] = {}
-        problems: list[Rejection] = []
-        for index, file_header, header, required, clean in plan:
-            raw = cells[index]
-            try:
-                value = clean(raw)
-            except CleanError as exc:
-                problems.append(Rejection(number, file_header, _shown(raw), exc.code))
+            progress(chunk[-1][0])
+        kept = []
+        for number, cells in chunk:
+            if is_blank(cells):
+                blank += 1
+            else:
+                kept.append((number, cells if len(cells) >= width else [*cells, *([None] * (width - len(cells)))]))
+        rows_read += len(kept)
+        for number, values, problems, cells in _clean_rows(kept, plan):
+            household_number = str(values.get(_NUMBER) or "")
+            if problems:
+                problems = [_with_household(problem, household_number) for problem in problems]
+            if not household_number:
+                rejections.extend(problems or [Rejection(number, _NUMBER, "", MISSING_REQUIRED)])
                 continue
-            values[header] = value
-            if required and (value is None or value == ""):
-                problems.append(Rejection(number, file_header, "", MISSING_REQUIRED))
-        household_number = str(values.get(_NUMBER) or "")
-        if problems:
-            problems = [_with_household(problem, household_number) for problem in problems]
-        if not household_number:
-            rejections.extend(problems or [Rejection(number, _NUMBER, "", MISSING_REQUIRED)])
-            continue
-        groups.setdefault(household_number, []).append((number, values, problems, cells))
+            groups.setdefault(household_number, []).append((number, values, problems, cells))
     header_of = {column.header: headers[index] for index, column in columns.items()}
     index_of = {column.header: index for index, column in columns.items()}
     households = []
@@ -321,6 +263,58 @@ def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None =
         rows_read=rows_read,
         blank_rows=blank,
     )
+
+
+CHUNK_ROWS = 4096  # rows cleaned together, column by column
+
+
+def _chunked(rows: Iterable[tuple[int, list]], size: int) -> Iterator[list[tuple[int, list]]]:
+    chunk: list[tuple[int, list]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _clean_rows(rows: list[tuple[int, list]], plan) -> Iterator[tuple[int, dict[str, object], list[Rejection], list]]:
+    """Clean a chunk of rows column by column: each distinct cell of a column is cleaned once (a household's fields
+    repeat on every member's row, enumerations have a few values), then mapped back onto the rows by C-level
+    iteration. Yields (row number, {header: value}, problems, cells) like a row-by-row loop would, problems in
+    column order; a cell that fails is left out of the row's values."""
+    if not plan:  # no template column at all (the file is refused before this for lacking required ones)
+        yield from ((number, {}, [], cells) for number, cells in rows)
+        return
+    numbers = [number for number, _cells in rows]
+    width = max(index for index, *_rest in plan) + 1
+    columns = list(zip(*(cells[:width] for _number, cells in rows), strict=True))
+    problems: list[list[Rejection]] = [[] for _row in rows]
+    failed: list[tuple[int, str]] = []
+    headers, cleaned = [], []
+    for index, file_header, header, required, clean in plan:
+        raw_cells = columns[index]
+        keys = list(zip(map(type, raw_cells), raw_cells, strict=True))  # True, 1 and 1.0 are equal: keep types apart
+        results = {key: _attempt(clean, key[1]) for key in set(keys)}
+        values = list(map(results.__getitem__, keys))
+        bad = any(type(value) is CleanError for value in results.values())
+        empty = required and any(value is None or value == "" for value in results.values())
+        if bad or empty:
+            for position, value in enumerate(values):
+                if type(value) is CleanError:
+                    problems[position].append(Rejection(numbers[position], file_header, _shown(raw_cells[position]),
+                                                        value.code))  # fmt: skip
+                    failed.append((position, header))
+                elif required and (value is None or value == ""):
+                    problems[position].append(Rejection(numbers[position], file_header, "", MISSING_REQUIRED))
+        headers.append(header)
+        cleaned.append(values)
+    row_values = [dict(zip(headers, values, strict=True)) for values in zip(*cleaned, strict=True)]
+    for position, header in failed:
+        del row_values[position][header]
+    for position, (number, cells) in enumerate(rows):
+        yield number, row_values[position], problems[position], cells
 
 
 def _data_rows(rows: Iterator[tuple[int, list]], header_row: int) -> Iterable[tuple[int, list]]:

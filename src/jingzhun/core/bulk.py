@@ -4,14 +4,17 @@
 than the database's own work by an order of magnitude at 100k persons. Here the primary keys are reserved first (a
 sequence on PostgreSQL; past the table's AUTOINCREMENT counter on SQLite, whose write lock the importer's
 IMMEDIATE transaction already holds), so children can point at new parents without reading keys back, and every
-value is adapted by one converter chosen per field, not per cell. Callers run inside the import's transaction.
+value is adapted by one converter chosen per field, not per cell. Callers run inside a transaction (the importer's,
+the audit chain's). ``new`` builds model instances without ``Model.__init__``'s per-keyword work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 BATCH = 5000  # rows per executemany on SQLite (memory for the parameters, not a parameter limit)
@@ -51,6 +54,25 @@ def _converter(field: models.Field) -> Callable[[object], object] | None:
             return field.get_db_prep_save(value, database)
 
     return convert
+
+
+@cache
+def _defaults(model: type[models.Model]) -> dict[str, object]:
+    return {field.attname: field.get_default() for field in model._meta.concrete_fields if not field.generated}
+
+
+def new(model: type[models.Model], values: dict[str, object]) -> models.Model:
+    """Return an unsaved ``model`` instance holding ``values`` (by attname, e.g. ``village_id``) over the defaults.
+
+    Model.__init__ spends most of an import's object-building time on keyword handling and init signals; the
+    registry models have no post_init receivers and no field that needs __init__ (no file or image fields), and
+    defaults must be immutable (they are: text, numbers, Decimal(0), None).
+    """
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    obj.__dict__.update(_defaults(model))
+    obj.__dict__.update(values)
+    return obj
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
