@@ -124,15 +124,6 @@ def sniff_encoding(path: Path) -> tuple[str, int]:
 _PYTHON_CODEC = {UTF8_BOM: "utf-8-sig", UTF8: "utf-8", GB18030: "gb18030"}
 
 
-def _bounded(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
-    for number, cells in rows:
-        if len(cells) > MAX_COLUMNS:
-            raise ReadError(
-                f"row {number} has {len(cells):,} cells: more than the {MAX_COLUMNS:,} columns a sheet holds"
-            )
-        yield number, cells
-
-
 def read_table(path: Path) -> Table:
     """Open ``path`` as a table; raise ReadError if it cannot be read."""
     suffix = path.suffix.lower()
@@ -142,7 +133,11 @@ def read_table(path: Path) -> Table:
         def csv_rows() -> Iterator[tuple[int, list]]:
             with open(path, encoding=_PYTHON_CODEC[encoding], newline="") as handle:
                 try:
-                    yield from _bounded(enumerate(csv.reader(handle), start=1))
+                    for number, cells in enumerate(csv.reader(handle), start=1):
+                        if len(cells) > MAX_COLUMNS:
+                            raise ReadError(f"row {number} has {len(cells):,} cells: more than the {MAX_COLUMNS:,} "
+                                            "columns a sheet holds")  # fmt: skip
+                        yield number, cells
                 except csv.Error as exc:
                     if "field larger than field limit" in str(exc):
                         raise ReadError(f"a cell is longer than {CSV_FIELD_LIMIT:,} characters") from None

@@ -12,6 +12,7 @@ back whole; its other rows are rejected with ``held_back``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -266,17 +267,12 @@ def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None =
 
 
 CHUNK_ROWS = 4096  # rows cleaned together, column by column
+_TEXT_OR_EMPTY = {str, type(None)}
 
 
 def _chunked(rows: Iterable[tuple[int, list]], size: int) -> Iterator[list[tuple[int, list]]]:
-    chunk: list[tuple[int, list]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    rows = iter(rows)
+    return iter(lambda: list(itertools.islice(rows, size)), [])
 
 
 def _clean_rows(rows: list[tuple[int, list]], plan) -> Iterator[tuple[int, dict[str, object], list[Rejection], list]]:
@@ -295,11 +291,17 @@ def _clean_rows(rows: list[tuple[int, list]], plan) -> Iterator[tuple[int, dict[
     headers, cleaned = [], []
     for index, file_header, header, required, clean in plan:
         raw_cells = columns[index]
-        keys = list(zip(map(type, raw_cells), raw_cells, strict=True))  # True, 1 and 1.0 are equal: keep types apart
-        results = {key: _attempt(clean, key[1]) for key in set(keys)}
-        values = list(map(results.__getitem__, keys))
-        bad = any(type(value) is CleanError for value in results.values())
-        empty = required and any(value is None or value == "" for value in results.values())
+        if set(map(type, raw_cells)) <= _TEXT_OR_EMPTY:  # a CSV's cells: the cell is its own key
+            results = {raw: _attempt(clean, raw) for raw in set(raw_cells)}
+            values = list(map(results.__getitem__, raw_cells))
+            outcomes = results.values()
+        else:  # a workbook's: True, 1 and 1.0 are equal but clean differently, so the type is part of the key
+            keys = list(zip(map(type, raw_cells), raw_cells, strict=True))
+            typed = {key: _attempt(clean, key[1]) for key in set(keys)}
+            values = list(map(typed.__getitem__, keys))
+            outcomes = typed.values()
+        bad = any(type(value) is CleanError for value in outcomes)
+        empty = required and any(value is None or value == "" for value in outcomes)
         if bad or empty:
             for position, value in enumerate(values):
                 if type(value) is CleanError:
@@ -318,9 +320,7 @@ def _clean_rows(rows: list[tuple[int, list]], plan) -> Iterator[tuple[int, dict[
 
 
 def _data_rows(rows: Iterator[tuple[int, list]], header_row: int) -> Iterable[tuple[int, list]]:
-    for number, cells in rows:
-        if number > header_row:
-            yield number, cells
+    return itertools.dropwhile(lambda row: row[0] <= header_row, rows)
 
 
 def _with_household(problem: Rejection, number: str) -> Rejection:
