@@ -10,6 +10,7 @@ the audit chain's). ``new`` builds model instances without ``Model.__init__``'s 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 
@@ -110,7 +111,8 @@ def insert(model: type[models.Model], objects: Sequence[models.Model]) -> None:
     for obj, key in zip(objects, reserve_ids(model, len(objects)), strict=True):
         obj.pk = key
         obj._state.adding = False
-    _write(model, fields, ([getattr(obj, field.attname) for field in fields] for obj in objects))
+    row_of = operator.attrgetter(*(field.attname for field in fields))
+    _write(model, fields, (list(row_of(obj)) for obj in objects))
 
 
 def _write(model: type[models.Model], fields: list[models.Field], rows: Iterable[list]) -> None:

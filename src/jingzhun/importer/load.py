@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.db import connection, transaction
 from django.db.models import Model
@@ -239,8 +240,17 @@ def _differs(instance: Model, values: dict[str, object]) -> bool:
     return any(getattr(instance, name) != value for name, value in values.items())
 
 
+@cache
+def _not_null(model: type[Model]) -> frozenset[str]:
+    """Fields that store "" for an empty text cell rather than NULL."""
+    return frozenset(field.name for field in model._meta.concrete_fields if not field.null)
+
+
 def _person_values(file_values: dict[str, object], fields: set[str]) -> dict[str, object]:
     values = {name: file_values.get(name) for name in fields}
+    for name in _not_null(Person).intersection(fields):
+        if values[name] is None:
+            values[name] = ""
     if not values.get("id_type"):
         values["id_type"] = choices.IdType.RESIDENT_ID
     if "status" in values and not values["status"]:
@@ -258,8 +268,8 @@ def _key(person: Person) -> tuple[str, str]:
 
 def _plan_household(result: Plan, file_household: FileHousehold, existing: Household | None, members, incomes, now):
     household_values = {name: file_household.household.get(name) for name in result.household_fields}
-    for name, value in household_values.items():
-        if value is None and not Household._meta.get_field(name).null:
+    for name in _not_null(Household).intersection(result.household_fields):
+        if household_values[name] is None:
             household_values[name] = ""  # an empty text cell: text fields store "" rather than NULL
     if existing is None:
         household = bulk.new(Household, {"number": file_household.number, "village_id": file_household.region_code,
@@ -287,9 +297,6 @@ def _plan_household(result: Plan, file_household: FileHousehold, existing: House
     normal = 0
     for file_person in file_household.persons:
         values = _person_values(file_person.values, result.person_fields)
-        for name, value in list(values.items()):
-            if value is None and not Person._meta.get_field(name).null:
-                values[name] = ""
         candidate = apply_id_fields(bulk.new(Person, values))
         key = _key(candidate)
         seen_keys.add(key)
