@@ -254,3 +254,14 @@ def test_a_queued_import_shows_a_progress_indicator_that_polls_until_it_is_done(
     RegistryImport.objects.filter(pk=entry.pk).update(status="done")
     fragment = client.get(status_url)
     assert fragment["HX-Refresh"] == "true" and "hx-get" not in fragment.content.decode()
+
+
+def test_the_pages_speak_chinese_until_the_user_picks_english(personas, monkeypatch):
+    chinese = Client()  # no language cookie
+    chinese.force_login(personas.county_officer)
+    page = chinese.get(reverse("importer:new")).content.decode()
+    assert "导入档案文件" in page and "只检查文件，不写入" in page
+    monkeypatch.setattr(load, "write_incomes", lambda result: 1 / 0)
+    upload(chinese, csv_bytes(family()))
+    page = chinese.get(reverse("importer:detail", args=[only_import().pk])).content.decode()
+    assert "导入失败，未写入任何数据。" in page and "未写入任何数据。" in page
