@@ -216,7 +216,11 @@ def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None =
             for index, column in columns.items()]  # fmt: skip
     width = max(columns) + 1 if columns else 0
     rejections: list[Rejection] = []
-    groups: dict[str, list[tuple[int, dict[str, object], list[Rejection], list]]] = {}
+    groups: dict[str, list[tuple[int, dict[str, object], list[Rejection]]]] = {}  # household → its rows
+    firsts: dict[str, tuple[int, dict[str, object]]] = {}  # household → its first row and that row's values
+    header_of = {column.header: headers[index] for index, column in columns.items()}
+    index_of = {column.header: index for index, column in columns.items()}
+    compared = [header for header in _HOUSEHOLD_HEADERS if header in header_of]
     rows_read = blank = 0
     for chunk in _chunked(_data_rows(table.rows(), header_row), CHUNK_ROWS):
         if progress is not None:
@@ -235,12 +239,23 @@ def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None =
             if not household_number:
                 rejections.extend(problems or [Rejection(number, _NUMBER, "", MISSING_REQUIRED)])
                 continue
-            groups.setdefault(household_number, []).append((number, values, problems, cells))
-    header_of = {column.header: headers[index] for index, column in columns.items()}
-    index_of = {column.header: index for index, column in columns.items()}
+            first = firsts.get(household_number)
+            if first is None:
+                firsts[household_number] = (number, values)
+            else:  # a member's row repeats the household's fields: they must agree with its first row
+                first_row, first_values = first
+                for header in compared:
+                    if header in values and header in first_values and values[header] != first_values[header]:
+                        problems.append(
+                            Rejection(number, header_of[header], _shown(cells[index_of[header]]), HOUSEHOLD_CONFLICT,
+                                      household_number, str(first_row))
+                        )  # fmt: skip
+            # Only the member's own fields are kept (the row's cells and household fields are dropped here).
+            person = {field: values[header] for header, field in _PERSON_FIELD_OF.items() if header in values}
+            groups.setdefault(household_number, []).append((number, person, problems))
     households = []
     for household_number, rows in groups.items():
-        household, problems = _household(household_number, rows, header_of, index_of)
+        household, problems = _household(household_number, rows, firsts[household_number][1], header_of)
         if problems:
             rejections.extend(problems)
             bad = {problem.row for problem in problems}
@@ -328,31 +343,20 @@ def _with_household(problem: Rejection, number: str) -> Rejection:
 
 
 _HOUSEHOLD_HEADERS = tuple(column.header for column in template.COLUMNS if column.level != template.PERSON)
-_FIELD_OF = {column.header: column.field for column in template.COLUMNS}
 _PERSON_FIELD_OF = {c.header: c.field for c in template.COLUMNS if c.field and c.level == template.PERSON}
 _HOUSEHOLD_FIELD_OF = {c.header: c.field for c in template.COLUMNS if c.field and c.level == template.HOUSEHOLD}
 _INCOME_FIELD_OF = {c.header: c.field for c in template.COLUMNS if c.level == template.INCOME}
 
 
 def _household(
-    number: str, rows, header_of: dict[str, str], index_of: dict[str, int]
+    number: str, rows, first: dict[str, object], header_of: dict[str, str]
 ) -> tuple[FileHousehold, list[Rejection]]:
-    problems = [problem for _row, _values, row_problems, _cells in rows for problem in row_problems]
-    first_row, first, _first_problems, _ = rows[0]
-    compared = [header for header in _HOUSEHOLD_HEADERS if header in header_of and header in first]
+    """Build the household from its rows (its fields from the first row, which the others were checked against)."""
+    problems = [problem for _row, _person, row_problems in rows for problem in row_problems]
     seen: dict[tuple[str, str], int] = {}
     persons = []
-    for position, (row, values, _row_problems, cells) in enumerate(rows):
-        if position:
-            for header in compared:
-                if header in values and values[header] != first[header]:
-                    problems.append(
-                        Rejection(row, header_of[header], _shown(cells[index_of[header]]), HOUSEHOLD_CONFLICT,
-                                  number, str(first_row))
-                    )  # fmt: skip
-        person = FilePerson(
-            row, {field: values[header] for header, field in _PERSON_FIELD_OF.items() if header in values}
-        )
+    for row, values, _row_problems in rows:
+        person = FilePerson(row, values)
         if person.key[1]:
             if person.key in seen:
                 column = "证件号码" if person.key[0] == "id" else "姓名"
