@@ -8,6 +8,7 @@ than 3× the time of reading alone; peak memory under 2 GB at 1M persons.
     .venv/bin/python bench/import.py                  # 10k and 100k persons
     .venv/bin/python bench/import.py --persons 1000000
     .venv/bin/python bench/import.py --small          # about 5k persons, for CI
+    .venv/bin/python scripts/pgcluster.py -- .venv/bin/python bench/import.py --postgres   # on PostgreSQL
 """
 
 from __future__ import annotations
@@ -65,7 +66,23 @@ def _read_only(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def measure(persons: int, suffixes: list[str]) -> list[dict]:
+def _fresh_postgres(name: str) -> str:
+    """Create (or recreate) database ``name`` on the server of $JINGZHUN_DATABASE_URL; return its URL."""
+    import psycopg
+
+    url = os.environ.get("JINGZHUN_DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit(
+            "--postgres needs JINGZHUN_DATABASE_URL of a PostgreSQL server (run under scripts/pgcluster.py)"
+        )
+    base, _, _database = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:  # the maintenance database
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{base}/{name}"
+
+
+def measure(persons: int, suffixes: list[str], postgres: bool = False) -> list[dict]:
     results = []
     households = max(1, round(persons / PERSONS_PER_HOUSEHOLD))
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
@@ -75,34 +92,49 @@ def measure(persons: int, suffixes: list[str]) -> list[dict]:
             env = _env(workdir / "gen")
             _jingzhun(["synth", "--households", str(households), "--seed", "7", "--out", str(source)], env)
             db_env = _env(workdir / f"db{suffix}")
-            db_env["JINGZHUN_DATABASE_URL"] = f"sqlite:///{workdir / f'db{suffix}' / 'bench.sqlite3'}"
+            db_env["JINGZHUN_DATABASE_URL"] = (
+                _fresh_postgres(f"bench_{suffix[1:]}_{persons}")
+                if postgres
+                else f"sqlite:///{workdir / f'db{suffix}' / 'bench.sqlite3'}"
+            )
             (workdir / f"db{suffix}").mkdir()
             _jingzhun(["migrate", "-v0"], db_env)
             seconds, peak = _jingzhun(["import", str(source), "--create-regions"], db_env)
             read = min(_read_only(source) for _ in range(2))
             results.append(
-                {"file": suffix, "persons": _persons(source), "seconds": seconds, "read": read, "peak": peak}
+                {
+                    "file": suffix,
+                    "persons": _persons(source),
+                    "seconds": seconds,
+                    "read": read,
+                    "peak": peak,
+                    "database": "postgresql" if postgres else "sqlite",
+                }
             )
             print(_row(results[-1]), file=sys.stderr, flush=True)
     return results
 
 
 def _row(r: dict) -> str:
-    return (f"{r['file']:<6} {r['persons']:>9,} {r['seconds']:>8.1f} s {r['persons'] / r['seconds']:>10,.0f}/s "
-            f"{r['read']:>7.2f} s {r['seconds'] / r['read']:>8.1f}× {r['peak']:>7,} MiB")  # fmt: skip
+    return (f"{r['file']:<6} {r['database']:<10} {r['persons']:>9,} {r['seconds']:>8.1f} s "
+            f"{r['persons'] / r['seconds']:>10,.0f}/s {r['read']:>7.2f} s {r['seconds'] / r['read']:>8.1f}× "
+            f"{r['peak']:>7,} MiB")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--small", action="store_true", help="about 5,000 persons (CI)")
+    parser.add_argument("--postgres", action="store_true", help="import into PostgreSQL ($JINGZHUN_DATABASE_URL)")
+    parser.add_argument("--formats", nargs="+", default=[".csv", ".xlsx"], help="file formats to measure")
     args = parser.parse_args()
     sizes = [5_000] if args.small else args.persons
     results = []
     for persons in sizes:
         print(f"{persons:,} persons …", file=sys.stderr, flush=True)
-        results += measure(persons, [".csv", ".xlsx"])
-    print(f"\n{'file':<6} {'persons':>9} {'import':>10} {'persons/s':>12} {'read':>9} {'× read':>9} {'peak':>11}")
+        results += measure(persons, args.formats, args.postgres)
+    print(f"\n{'file':<6} {'database':<10} {'persons':>9} {'import':>10} {'persons/s':>12} {'read':>9} {'× read':>9} "
+          f"{'peak':>11}")  # fmt: skip
     for result in results:
         print(_row(result))
     print("targets: ≥ 50,000 persons/s; ≤ 3× the read-only time; < 2 GB at 1M persons (wall time of a fresh process)")

@@ -24,10 +24,13 @@ importer's rejection reasons. Do not edit by hand: change those files and run th
 
 `jingzhun import FILE` reads the file the national system exports: **one row per person**, with the household's
 fields repeated on every member's row, as `.xlsx`, `.xls` or `.csv` (UTF-8, UTF-8 with BOM, or GB18030/GBK; the
-importer says which encoding it used). Title rows above the header row are fine: the header row is found among the
-first 30 rows. Columns may come in any order; a header may be the template's or one of its aliases. Columns the
-template does not know are listed and ignored. If a **required** column is missing the whole file is refused, with
-the list of missing columns.
+importer says which encoding it used), or `.parquet` for bulk transfers between systems (column names are the
+header). County and town officers can also upload the file on the **registry imports** page (档案导入, linked from
+the region page): the import runs in the background, changes only households of the officer's own region (others
+are rejected with `outside_scope`), and its result page keeps the counts and both rejection reports. Title rows
+above the header row are fine: the header row is found among the first 30 rows. Columns may come in any order; a
+header may be the template's or one of its aliases. Columns the template does not know are listed and ignored. If a
+**required** column is missing the whole file is refused, with the list of missing columns.
 
 ```
 jingzhun import 建档立卡户.xlsx                 # write; rejected rows go to 建档立卡户.rejected.csv
@@ -35,6 +38,11 @@ jingzhun import 建档立卡户.xlsx --dry-run       # validate and count, write
 jingzhun import 建档立卡户.csv --report out.xlsx --create-regions
 jingzhun regions import 区划代码.csv            # code, name (level optional): the region hierarchy
 ```
+
+Files that are not what they claim are refused whole, before anything is written: more than 16,384 columns, a CSV
+cell over 131,072 characters or with NUL bytes, a workbook whose zip inflates more than 100 times (a zip bomb) or
+whose cells reach beyond what fits in memory, or a cell of more than 1 MiB. Formulas are read as the values Excel
+stored with them; they are never evaluated.
 
 ## What happens to each row
 

@@ -526,3 +526,17 @@ def test_the_same_bad_value_on_many_rows_is_rejected_on_every_row(regions, tmp_p
     rows = family(户类型="贫困户")
     rejected = _rejected(tmp_path, rows)
     assert [line["代码 code"] for line in rejected] == ["unknown_value"] * 3
+
+
+def test_rows_longer_or_shorter_than_the_header_are_read(regions, tmp_path):
+    path = tmp_path / "ragged.csv"
+    rows = family()
+    lines = [",".join(HEADER)]
+    lines.append(",".join(rows[0].get(name, "") for name in HEADER) + ",extra,cells")  # longer than the header
+    lines.append(",".join(rows[1].get(name, "") for name in HEADER))
+    lines.append(",".join(rows[2].get(name, "") for name in HEADER[:7]))  # stops after 证件号码: 与户主关系 missing
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    output = run(path, "--report", str(tmp_path / "r.csv"))
+    assert counts(output).items() >= {"inserted": 0, "rejected": 3}.items()
+    assert [row["代码 code"] for row in report_rows(tmp_path / "r.csv")] == ["held_back", "held_back",
+                                                                            "missing_required"]  # fmt: skip

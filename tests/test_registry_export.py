@@ -39,7 +39,7 @@ def export(tmp_path, name: str, *args) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
 def test_export_then_import_is_a_round_trip_that_changes_nothing(imported, tmp_path, suffix):
     assert f"Wrote {imported:,} persons" in export(tmp_path, f"out{suffix}")
     before = list(Person.objects.order_by("pk").values())

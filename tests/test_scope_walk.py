@@ -17,6 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import COUNTY, OTHER_COUNTY, OTHER_VILLAGE, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, VILLAGE_D, VILLAGES
 from jingzhun.accounts.models import User
+from jingzhun.importer.models import RegistryImport
+from jingzhun.importer.tasks import run_import
 from jingzhun.ledger import transitions
 from jingzhun.ledger.models import ListImport, Problem
 from jingzhun.registry import regions as codes
@@ -49,8 +51,11 @@ def declared_patterns():
 @pytest.fixture
 def world(registry, tmp_path, settings):
     """The conftest registry with findings and problems everywhere (a run over the whole province), evidence on a
-    problem of every village, and a problem-list import in the county and one in the other county."""
+    problem of every village, a problem-list import in the county and one in the other county, and a web registry
+    import in town A and one in the other county whose rejection reports name their region's households and
+    persons."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATA_DIR = tmp_path
     run_checks(Region.objects.get(code="510000000000"), 2025)
     households = list(Household.objects.select_related("village"))
     root = User.objects.create_superuser("walk_root", password="x")
@@ -59,13 +64,33 @@ def world(registry, tmp_path, settings):
         problem = Problem.objects.filter(region_code=village).order_by("pk").first()
         upload = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
         evidence.append(transitions.add_evidence(problem, root, upload))
-    imports = [
+    list_imports = [
         ListImport.objects.create(source="assessment", file_name=f"{code}.xlsx", sha256="0" * 64, region_code=code,
                                   imported_by=root)
         for code in (COUNTY, OTHER_COUNTY)
     ]  # fmt: skip
+    imports = [
+        web_import(registry.household(VILLAGE_A), TOWN_A),
+        web_import(registry.household(OTHER_VILLAGE), OTHER_COUNTY),
+    ]
     return {"households": households, "persons": list(Person.objects.select_related("household")),
-            "problems": list(Problem.objects.all()), "evidence": evidence, "imports": imports}  # fmt: skip
+            "problems": list(Problem.objects.all()), "evidence": evidence, "list_imports": list_imports,
+            "imports": imports}  # fmt: skip
+
+
+def web_import(household: Household, scope: str) -> RegistryImport:
+    """Import a file re-stating ``household`` with its head's name and ID number under a bad 户类型 (rejected)."""
+    head = household.members.order_by("id").first()
+    entry = RegistryImport.objects.create(user_name="walker", scope=scope, file_name="f.csv", folder=f"walk{scope}",
+                                          suffix=".csv", size=1, sha256="0" * 64)  # fmt: skip
+    entry.directory.mkdir(parents=True)
+    row = [household.village_id, household.number, "富裕户", head.name, head.id_number, "户主"]
+    text = "行政区划代码,户编号,户类型,姓名,证件号码,与户主关系\n" + ",".join(row) + "\n"
+    entry.source_path.write_text(text, encoding="utf-8")
+    run_import(entry)
+    entry.refresh_from_db()
+    assert entry.status == "done" and entry.rejected == 1
+    return entry
 
 
 def values_for(parameter: str, world) -> list:
@@ -83,7 +108,9 @@ def values_for(parameter: str, world) -> list:
     if parameter == "evidence":
         return [e.pk for e in world["evidence"]]
     if parameter == "batch":
-        return [batch.pk for batch in world["imports"]]
+        return [batch.pk for batch in world["list_imports"]]
+    if parameter == "import_id":
+        return [entry.pk for entry in world["imports"]]
     if parameter == "action":
         return ["start", "close", "edit"]
     if parameter == "fmt":
@@ -121,6 +148,7 @@ def test_every_declared_endpoint_is_walked(world):
         "ledger:evidence",
         "ledger:export",
         "ledger:import-report",
+        "importer:report",
     } <= names
     for _, _, parameters in declared_patterns():
         for parameter in parameters:
@@ -164,7 +192,7 @@ def test_no_response_shows_anything_outside_the_personas_region(client, personas
                     if not in_scope(user, problem.region_code):
                         assert response.status_code in (404, 405), (url, response.status_code)
                 if "batch" in kwargs:
-                    batch = next(b for b in world["imports"] if b.pk == kwargs["batch"])
+                    batch = next(b for b in world["list_imports"] if b.pk == kwargs["batch"])
                     if not in_scope(user, batch.region_code):
                         assert response.status_code == 404, (url, response.status_code)
                 body = b"".join(response.streaming_content) if response.streaming else response.content

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "jingzhun.core",
     "jingzhun.accounts",
     "jingzhun.registry",
+    "jingzhun.importer",
     "jingzhun.standards",
     "jingzhun.audit",
     "jingzhun.ledger",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
     path("registry/", include("jingzhun.registry.urls")),
+    path("imports/", include("jingzhun.importer.urls")),
     path("checks/", include("jingzhun.standards.urls")),
     path("audit/", include("jingzhun.audit.urls")),
     path("ledger/", include("jingzhun.ledger.urls")),

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jingzhun.audit.models import AuditEntry, ChainHead
+from jingzhun.core import bulk
 
 GENESIS = "0" * 64
 
@@ -78,7 +79,7 @@ def record_many(items: list[tuple[str, dict]], batch: int = 2000) -> int:
             entry = _entry(seq, now, prev, action, **details)
             prev = entry.hash
             entries.append(entry)
-        AuditEntry.objects.bulk_create(entries, batch_size=batch)  # bulk_create: the save() guard is for edits
+        bulk.insert(AuditEntry, entries)  # not save(): its guard is for edits; COPY/executemany for an import
         ChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
     return len(entries)
 

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-# Leading bytes of each accepted kind. .xlsx is a zip; .xls an OLE2 compound file; a .csv is text.
+# Leading bytes of each accepted kind. .xlsx is a zip; .xls an OLE2 compound file; .parquet starts with PAR1; a .csv
+# is text.
 SIGNATURES = {"xlsx": (b"PK\x03\x04",), "xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",), "jpg": (b"\xff\xd8\xff",),
-              "png": (b"\x89PNG\r\n\x1a\n",), "pdf": (b"%PDF-",)}  # fmt: skip
+              "png": (b"\x89PNG\r\n\x1a\n",), "pdf": (b"%PDF-",), "parquet": (b"PAR1",)}  # fmt: skip
 TEXT_KINDS = {"csv"}
 
 

@@ -48,6 +48,8 @@ def clean_text(value: object) -> str:
     """
     if value is None:
         return ""
+    if type(value) is str and value.isascii():  # ASCII is its own NFKC form: the common cell skips normalizing
+        return value.strip()
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
@@ -136,7 +138,8 @@ _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
-def _number_text(value: object) -> str:
+def _number_text(value: object, text: str | None = None) -> str:
+    """The number a cell holds, as text; ``text`` is the cell's clean_text when the caller has it already."""
     if isinstance(value, bool):
         raise CleanError(BAD_NUMBER)
     if isinstance(value, float) and not math.isfinite(value):
@@ -144,7 +147,7 @@ def _number_text(value: object) -> str:
     if isinstance(value, int | float):
         # A workbook shows 15 significant digits: a formula's 0.30000000000000004 is the 0.3 the office sees.
         return str(value) if isinstance(value, int) else format(value, ".15g")
-    text = "".join(clean_text(value).split())
+    text = "".join((clean_text(value) if text is None else text).split())
     if _GROUPED.match(text):
         text = text.replace(",", "")
     if not _PLAIN.match(text):
@@ -157,9 +160,10 @@ def clean_decimal(value: object, places: int = 2, digits: int = 14) -> Decimal |
 
     More decimals than the field keeps, or more digits than it holds, cannot be stored faithfully: rejected.
     """
-    if clean_text(value) == "":
+    text = clean_text(value)
+    if text == "":
         return None
-    text = _number_text(value)
+    text = _number_text(value, text)
     if "e" in text.lower():  # a float too large or too small to be an amount
         raise CleanError(OUT_OF_RANGE)
     step = Decimal(1).scaleb(-places)
@@ -177,9 +181,10 @@ def clean_decimal(value: object, places: int = 2, digits: int = 14) -> Decimal |
 
 def clean_int(value: object, maximum: int = 32767) -> int | None:
     """Return a whole number from 0 to ``maximum`` (text "12", "12.0", "１２" or a numeric cell)."""
-    if clean_text(value) == "":
+    text = clean_text(value)
+    if text == "":
         return None
-    text = _number_text(value)
+    text = _number_text(value, text)
     try:
         number = Decimal(text)
     except InvalidOperation:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from jingzhun.core import bulk
 from jingzhun.importer.registry_file import (
     HELD_BACK,
     NOT_A_VILLAGE,
+    OUTSIDE_SCOPE,
     REASONS,
     FileHousehold,
     ParsedFile,
@@ -97,16 +100,23 @@ def _file_fields(parsed: ParsedFile, level: str) -> set[str]:
     return {column.field for column in parsed.columns.values() if column.level == level and column.field}
 
 
-def plan(parsed: ParsedFile, *, create_regions: bool = False) -> Plan:
-    """Decide what importing ``parsed`` would change, without writing."""
+def plan(parsed: ParsedFile, *, create_regions: bool = False, scope: str | None = None) -> Plan:
+    """Decide what importing ``parsed`` would change, without writing.
+
+    ``scope`` (a region code) limits the import to that region's subtree, as the web import does for the importing
+    officer: a household whose village lies outside it, or that the database already holds outside it, is rejected
+    with ``outside_scope`` (never moved in or out of the region by someone who cannot see it).
+    """
     result = Plan(parsed, rejections=list(parsed.rejections))
     for rejection in parsed.rejections:
         result.outcome[rejection.row] = REJECTED
     result.household_fields = _file_fields(parsed, template.HOUSEHOLD) - {"number", "village"}
     result.person_fields = _file_fields(parsed, template.PERSON)
     result.income_fields = _file_fields(parsed, template.INCOME) - {"year"}
-    households = _place(result, parsed.households, create_regions)
+    households = _place(result, parsed.households, create_regions, scope)
     existing = _existing_households([household.number for household in households])
+    if scope is not None:
+        households = _within_scope(result, households, existing, scope)
     members = _existing_members([household.pk for household in existing.values()])
     incomes = _existing_incomes(existing.values())
     now = timezone.now()
@@ -115,7 +125,35 @@ def plan(parsed: ParsedFile, *, create_regions: bool = False) -> Plan:
     return result
 
 
-def _place(result: Plan, households: list[FileHousehold], create_regions: bool) -> list[FileHousehold]:
+def _reject(result: Plan, household: FileHousehold, column: str, value: str, reason: str, detail: str = "") -> None:
+    """Reject a whole household: its first row with ``reason``, the others held back on it."""
+    first, *others = household.rows
+    result.rejections.append(Rejection(first, column, value, reason, household.number, detail))
+    result.rejections.extend(Rejection(row, "", "", HELD_BACK, household.number, str(first)) for row in others)
+    for row in household.rows:
+        result.outcome[row] = REJECTED
+
+
+def _within_scope(
+    result: Plan, households: list[FileHousehold], existing: dict[str, Household], scope: str
+) -> list[FileHousehold]:
+    """Keep the households the database does not hold outside ``scope`` (the file's codes are checked on placing)."""
+    kept = []
+    for household in households:
+        recorded = existing.get(household.number)
+        if recorded is not None and not regions.contains(scope, recorded.village_id):
+            # The number belongs to a household elsewhere: importing would move it into this region.
+            _reject(result, household, _file_header(result.parsed, "户编号"), household.number, OUTSIDE_SCOPE,
+                    recorded.village_id)  # fmt: skip
+        else:
+            kept.append(household)
+    result.rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
+    return kept
+
+
+def _place(
+    result: Plan, households: list[FileHousehold], create_regions: bool, scope: str | None = None
+) -> list[FileHousehold]:
     """Keep the households whose code is a village (planning missing villages if asked); reject the rest."""
     codes = {household.region_code for household in households if regions.is_code(household.region_code)}
     if create_regions:
@@ -128,6 +166,9 @@ def _place(result: Plan, households: list[FileHousehold], create_regions: bool) 
     header = _file_header(result.parsed, "行政区划代码")
     for household in households:
         code = household.region_code
+        if scope is not None and regions.is_code(code) and not regions.contains(scope, code):
+            _reject(result, household, header, code, OUTSIDE_SCOPE, code)
+            continue
         level = known.get(code) or (planned[code].level if code in planned else None)
         if level == "village":
             placed.append(household)
@@ -140,11 +181,7 @@ def _place(result: Plan, households: list[FileHousehold], create_regions: bool) 
             planned[code] = _new_region(code, household.village_name)
             placed.append(household)
             continue
-        first, *others = household.rows
-        result.rejections.append(Rejection(first, header, code, NOT_A_VILLAGE, household.number))
-        result.rejections.extend(Rejection(row, "", "", HELD_BACK, household.number, str(first)) for row in others)
-        for row in household.rows:
-            result.outcome[row] = REJECTED
+        _reject(result, household, header, code, NOT_A_VILLAGE)
     result.new_regions = sorted(planned.values(), key=lambda region: region.code)
     result.rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
     return placed
@@ -203,8 +240,17 @@ def _differs(instance: Model, values: dict[str, object]) -> bool:
     return any(getattr(instance, name) != value for name, value in values.items())
 
 
+@cache
+def _not_null(model: type[Model]) -> frozenset[str]:
+    """Fields that store "" for an empty text cell rather than NULL."""
+    return frozenset(field.name for field in model._meta.concrete_fields if not field.null)
+
+
 def _person_values(file_values: dict[str, object], fields: set[str]) -> dict[str, object]:
     values = {name: file_values.get(name) for name in fields}
+    for name in _not_null(Person).intersection(fields):
+        if values[name] is None:
+            values[name] = ""
     if not values.get("id_type"):
         values["id_type"] = choices.IdType.RESIDENT_ID
     if "status" in values and not values["status"]:
@@ -222,11 +268,12 @@ def _key(person: Person) -> tuple[str, str]:
 
 def _plan_household(result: Plan, file_household: FileHousehold, existing: Household | None, members, incomes, now):
     household_values = {name: file_household.household.get(name) for name in result.household_fields}
-    for name, value in household_values.items():
-        if value is None and not Household._meta.get_field(name).null:
+    for name in _not_null(Household).intersection(result.household_fields):
+        if household_values[name] is None:
             household_values[name] = ""  # an empty text cell: text fields store "" rather than NULL
     if existing is None:
-        household = Household(number=file_household.number, village_id=file_household.region_code, **household_values)
+        household = bulk.new(Household, {"number": file_household.number, "village_id": file_household.region_code,
+                                          **household_values})  # fmt: skip
         result.new_households.append((household, file_household))
         rows = [person.row for person in file_household.persons]
         result.audit.append(("create", household, {"persons": [None, len(rows)], "file rows": [None, rows]}))
@@ -250,10 +297,7 @@ def _plan_household(result: Plan, file_household: FileHousehold, existing: House
     normal = 0
     for file_person in file_household.persons:
         values = _person_values(file_person.values, result.person_fields)
-        for name, value in list(values.items()):
-            if value is None and not Person._meta.get_field(name).null:
-                values[name] = ""
-        candidate = apply_id_fields(Person(**values))
+        candidate = apply_id_fields(bulk.new(Person, values))
         key = _key(candidate)
         seen_keys.add(key)
         match = by_key.get(key)
@@ -306,7 +350,7 @@ def _plan_income(
     values["household_size"] = normal
     record = incomes.get((household.pk, year)) if exists else None
     if record is None:
-        record = IncomeRecord(year=year, **values)
+        record = bulk.new(IncomeRecord, {"year": year, **values})
         result.new_incomes.append((record, household))
         if exists:  # a new household's entry covers its first income record
             record.household = household
@@ -360,38 +404,38 @@ def _region_of(obj: Model) -> str:
 
 
 def write_regions(result: Plan) -> None:
-    Region.objects.bulk_create(result.new_regions, batch_size=CHUNK)
+    Region.objects.bulk_create(result.new_regions, batch_size=CHUNK)  # a few rows; their keys are their codes
 
 
 def write_households(result: Plan) -> None:
-    """Insert new households (their primary keys are read back: RETURNING) and update changed ones."""
-    Household.objects.bulk_create([household for household, _ in result.new_households], batch_size=CHUNK)
+    """Insert new households (keys reserved first, so their members can point at them) and update changed ones."""
+    bulk.insert(Household, [household for household, _ in result.new_households])
     if result.changed_households:
         fields = [*sorted(result.household_fields), "village", "updated_at"]
-        Household.objects.bulk_update(result.changed_households, fields, batch_size=CHUNK)
+        bulk.update(Household, result.changed_households, fields)
 
 
 def write_persons(result: Plan) -> None:
     for person, household in result.new_persons:
         person.household_id = _pk(household)
-    Person.objects.bulk_create([person for person, _ in result.new_persons], batch_size=CHUNK)
+    bulk.insert(Person, [person for person, _ in result.new_persons])
     if result.changed_persons:
         fields = sorted({*result.person_fields, *result.derived_fields, "updated_at"})
-        Person.objects.bulk_update(result.changed_persons, fields, batch_size=CHUNK)
+        bulk.update(Person, result.changed_persons, fields)
     if result.moved_out:
-        Person.objects.bulk_update(result.moved_out, ["status", "updated_at"], batch_size=CHUNK)
+        bulk.update(Person, result.moved_out, ["status", "updated_at"])
 
 
 def write_incomes(result: Plan) -> None:
     for record, household in result.new_incomes:
         record.household_id = _pk(household)
-    IncomeRecord.objects.bulk_create([record for record, _ in result.new_incomes], batch_size=CHUNK)
+    bulk.insert(IncomeRecord, [record for record, _ in result.new_incomes])
     if result.changed_incomes:
         fields = sorted({*result.income_fields, "household_size"})
-        IncomeRecord.objects.bulk_update(result.changed_incomes, fields, batch_size=CHUNK)
+        bulk.update(IncomeRecord, result.changed_incomes, fields)
 
 
 def _pk(household: Household) -> int:
-    if household.pk is None:  # bulk_create reads keys back on PostgreSQL and SQLite ≥ 3.35, Django's minimums
+    if household.pk is None:  # bulk.insert reserves the keys before it writes
         raise RuntimeError(f"household {household.number} has no primary key after its insert")
     return household.pk

@@ -26,6 +26,10 @@ REASON_TEXT = {
     rf.HOUSEHOLD_CONFLICT: _("This household field differs from the household's first row (row %(detail)s)."),
     rf.DUPLICATE_PERSON: _("The same person appears twice in this household (first at row %(detail)s)."),
     rf.NOT_A_VILLAGE: _("The region code is not a village of the region hierarchy."),
+    rf.OUTSIDE_SCOPE: _(
+        "The household's village lies outside the region of the person importing the file (%(detail)s); an import "
+        "from the web changes only households of the importer's own region."
+    ),
     rf.HELD_BACK: _("Held back: another row of this household was rejected (row %(detail)s)."),
 }
 assert set(REASON_TEXT) == set(rf.REASONS), "every rejection reason needs its text"

@@ -12,6 +12,7 @@ back whole; its other rows are rejected with ``held_back``.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ MISSING_REQUIRED = "missing_required"
 HOUSEHOLD_CONFLICT = "household_conflict"
 DUPLICATE_PERSON = "duplicate_person"
 NOT_A_VILLAGE = "not_a_village"
+OUTSIDE_SCOPE = "outside_scope"
 HELD_BACK = "held_back"
 #: Every reason a row can be rejected for, in the order the docs explain them.
 REASONS = (
@@ -42,6 +44,7 @@ REASONS = (
     HOUSEHOLD_CONFLICT,
     DUPLICATE_PERSON,
     NOT_A_VILLAGE,
+    OUTSIDE_SCOPE,
     HELD_BACK,
 )
 
@@ -152,57 +155,42 @@ def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[
     return columns, unknown, missing
 
 
-_CACHED_KINDS = (template.ENUM, template.MULTI, template.BOOL)
-_CACHE_LIMIT = 4096  # distinct cells remembered per column (enumerations have a few dozen values)
+def column_cleaner(column: Column, schema: Schema) -> Callable[[object], object]:
+    """Return the function that cleans one cell of ``column`` into its field's value (or raises CleanError)."""
+    name = column.field or column.header
+    if column.field == "id_number":
+        limit = schema.max_length.get("id_number", 32)
+        return lambda raw: cleaning.clean_limited_text(cleaning.clean_id(raw), limit)
+    kind = column.kind
+    if kind == template.TEXT:
+        if column.field == "village":
+            return lambda raw: "".join(cleaning.clean_text(raw).split())
+        limit = schema.max_length.get(name, 100)
+        return lambda raw: cleaning.clean_limited_text(raw, limit)
+    if kind == template.ENUM:
+        allowed = schema.allowed[column.choices or ""]
+        return lambda raw: cleaning.clean_choice(raw, allowed)
+    if kind == template.MULTI:
+        allowed = schema.allowed[column.choices or ""]
+        return lambda raw: cleaning.clean_multi(raw, allowed, template.MULTI_SEPARATOR)
+    if kind == template.BOOL:
+        return cleaning.clean_bool
+    if kind == template.INT:
+        maximum = schema.int_maximum.get(name, 32767)
+        return lambda raw: cleaning.clean_int(raw, maximum)
+    if kind == template.DECIMAL:
+        places, digits = schema.decimal_places.get(name, (2, 14))
+        return lambda raw: cleaning.clean_decimal(raw, places, digits)
+    if kind == template.DATE:
+        return cleaning.clean_date
+    raise AssertionError(f"unknown kind {kind}")
 
 
-class _Cleaner:
-    """Clean cells by column; cells of small domains (enumerations, yes/no) are cleaned once per distinct value."""
-
-    def __init__(self, schema: Schema):
-        self.schema = schema
-        self.cache: dict[str, dict[object, object]] = {}
-
-    def clean(self, column: Column, raw: object) -> object:
-        if column.kind not in _CACHED_KINDS or not isinstance(raw, str):
-            return self._clean(column, raw)
-        cache = self.cache.setdefault(column.header, {})
-        try:
-            result = cache[raw]
-        except KeyError:
-            try:
-                result = self._clean(column, raw)
-            except CleanError as exc:
-                result = exc
-            if len(cache) < _CACHE_LIMIT:
-                cache[raw] = result
-        if isinstance(result, CleanError):
-            raise CleanError(result.code)
-        return result
-
-    def _clean(self, column: Column, raw: object) -> object:
-        name = column.field or column.header
-        if column.field == "id_number":
-            return cleaning.clean_limited_text(cleaning.clean_id(raw), self.schema.max_length.get("id_number", 32))
-        kind = column.kind
-        if kind == template.TEXT:
-            if column.field == "village":
-                return "".join(cleaning.clean_text(raw).split())
-            return cleaning.clean_limited_text(raw, self.schema.max_length.get(name, 100))
-        if kind == template.ENUM:
-            return cleaning.clean_choice(raw, self.schema.allowed[column.choices or ""])
-        if kind == template.MULTI:
-            return cleaning.clean_multi(raw, self.schema.allowed[column.choices or ""], template.MULTI_SEPARATOR)
-        if kind == template.BOOL:
-            return cleaning.clean_bool(raw)
-        if kind == template.INT:
-            return cleaning.clean_int(raw, self.schema.int_maximum.get(name, 32767))
-        if kind == template.DECIMAL:
-            places, digits = self.schema.decimal_places.get(name, (2, 14))
-            return cleaning.clean_decimal(raw, places, digits)
-        if kind == template.DATE:
-            return cleaning.clean_date(raw)
-        raise AssertionError(f"unknown kind {kind}")
+def _attempt(clean: Callable[[object], object], raw: object) -> object:
+    try:
+        return clean(raw)
+    except CleanError as exc:
+        return exc
 
 
 def _shown(raw: object) -> str:
@@ -224,41 +212,50 @@ def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None =
     columns, unknown, missing = map_headers(headers)
     if missing:
         raise RefusedFile("required columns are missing", tuple(missing))
-    cleaner = _Cleaner(schema)
+    plan = [(index, headers[index], column.header, column.required, column_cleaner(column, schema))
+            for index, column in columns.items()]  # fmt: skip
+    width = max(columns) + 1 if columns else 0
     rejections: list[Rejection] = []
-    groups: dict[str, list[tuple[int, dict[str, object], list[Rejection], dict[str, object]]]] = {}
-    rows_read = blank = 0
-    for number, cells in _data_rows(table.rows(), header_row):
-        if progress is not None:
-            progress(number)
-        if is_blank(cells):
-            blank += 1
-            continue
-        rows_read += 1
-        values: dict[str, object] = {}
-        shown: dict[str, object] = {}
-        problems: list[Rejection] = []
-        for index, column in columns.items():
-            raw = cells[index] if index < len(cells) else None
-            try:
-                value = cleaner.clean(column, raw)
-            except CleanError as exc:
-                problems.append(Rejection(number, headers[index], _shown(raw), exc.code))
-                continue
-            values[column.header] = value
-            shown[column.header] = raw
-            if column.required and value in ("", None):
-                problems.append(Rejection(number, headers[index], "", MISSING_REQUIRED))
-        household_number = str(values.get(_NUMBER) or "")
-        problems = [_with_household(problem, household_number) for problem in problems]
-        if not household_number:
-            rejections.extend(problems or [Rejection(number, _NUMBER, "", MISSING_REQUIRED)])
-            continue
-        groups.setdefault(household_number, []).append((number, values, problems, shown))
+    groups: dict[str, list[tuple[int, dict[str, object], list[Rejection]]]] = {}  # household → its rows
+    firsts: dict[str, tuple[int, dict[str, object]]] = {}  # household → its first row and that row's values
     header_of = {column.header: headers[index] for index, column in columns.items()}
+    index_of = {column.header: index for index, column in columns.items()}
+    compared = [header for header in _HOUSEHOLD_HEADERS if header in header_of]
+    rows_read = blank = 0
+    for chunk in _chunked(_data_rows(table.rows(), header_row), CHUNK_ROWS):
+        if progress is not None:
+            progress(chunk[-1][0])
+        kept = []
+        for number, cells in chunk:
+            if is_blank(cells):
+                blank += 1
+            else:
+                kept.append((number, cells if len(cells) >= width else [*cells, *([None] * (width - len(cells)))]))
+        rows_read += len(kept)
+        for number, values, problems, cells in _clean_rows(kept, plan):
+            household_number = str(values.get(_NUMBER) or "")
+            if problems:
+                problems = [_with_household(problem, household_number) for problem in problems]
+            if not household_number:
+                rejections.extend(problems or [Rejection(number, _NUMBER, "", MISSING_REQUIRED)])
+                continue
+            first = firsts.get(household_number)
+            if first is None:
+                firsts[household_number] = (number, values)
+            else:  # a member's row repeats the household's fields: they must agree with its first row
+                first_row, first_values = first
+                for header in compared:
+                    if header in values and header in first_values and values[header] != first_values[header]:
+                        problems.append(
+                            Rejection(number, header_of[header], _shown(cells[index_of[header]]), HOUSEHOLD_CONFLICT,
+                                      household_number, str(first_row))
+                        )  # fmt: skip
+            # Only the member's own fields are kept (the row's cells and household fields are dropped here).
+            person = {field: values[header] for header, field in _PERSON_FIELD_OF.items() if header in values}
+            groups.setdefault(household_number, []).append((number, person, problems))
     households = []
     for household_number, rows in groups.items():
-        household, problems = _household(household_number, rows, header_of)
+        household, problems = _household(household_number, rows, firsts[household_number][1], header_of)
         if problems:
             rejections.extend(problems)
             bad = {problem.row for problem in problems}
@@ -284,10 +281,61 @@ def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None =
     )
 
 
+CHUNK_ROWS = 4096  # rows cleaned together, column by column
+_TEXT_OR_EMPTY = {str, type(None)}
+
+
+def _chunked(rows: Iterable[tuple[int, list]], size: int) -> Iterator[list[tuple[int, list]]]:
+    rows = iter(rows)
+    return iter(lambda: list(itertools.islice(rows, size)), [])
+
+
+def _clean_rows(rows: list[tuple[int, list]], plan) -> Iterator[tuple[int, dict[str, object], list[Rejection], list]]:
+    """Clean a chunk of rows column by column: each distinct cell of a column is cleaned once (a household's fields
+    repeat on every member's row, enumerations have a few values), then mapped back onto the rows by C-level
+    iteration. Yields (row number, {header: value}, problems, cells) like a row-by-row loop would, problems in
+    column order; a cell that fails is left out of the row's values."""
+    if not plan:  # no template column at all (the file is refused before this for lacking required ones)
+        yield from ((number, {}, [], cells) for number, cells in rows)
+        return
+    numbers = [number for number, _cells in rows]
+    width = max(index for index, *_rest in plan) + 1
+    columns = list(zip(*(cells[:width] for _number, cells in rows), strict=True))
+    problems: list[list[Rejection]] = [[] for _row in rows]
+    failed: list[tuple[int, str]] = []
+    headers, cleaned = [], []
+    for index, file_header, header, required, clean in plan:
+        raw_cells = columns[index]
+        if set(map(type, raw_cells)) <= _TEXT_OR_EMPTY:  # a CSV's cells: the cell is its own key
+            results = {raw: _attempt(clean, raw) for raw in set(raw_cells)}
+            values = list(map(results.__getitem__, raw_cells))
+            outcomes = results.values()
+        else:  # a workbook's: True, 1 and 1.0 are equal but clean differently, so the type is part of the key
+            keys = list(zip(map(type, raw_cells), raw_cells, strict=True))
+            typed = {key: _attempt(clean, key[1]) for key in set(keys)}
+            values = list(map(typed.__getitem__, keys))
+            outcomes = typed.values()
+        bad = any(type(value) is CleanError for value in outcomes)
+        empty = required and any(value is None or value == "" for value in outcomes)
+        if bad or empty:
+            for position, value in enumerate(values):
+                if type(value) is CleanError:
+                    problems[position].append(Rejection(numbers[position], file_header, _shown(raw_cells[position]),
+                                                        value.code))  # fmt: skip
+                    failed.append((position, header))
+                elif required and (value is None or value == ""):
+                    problems[position].append(Rejection(numbers[position], file_header, "", MISSING_REQUIRED))
+        headers.append(header)
+        cleaned.append(values)
+    row_values = [dict(zip(headers, values, strict=True)) for values in zip(*cleaned, strict=True)]
+    for position, header in failed:
+        del row_values[position][header]
+    for position, (number, cells) in enumerate(rows):
+        yield number, row_values[position], problems[position], cells
+
+
 def _data_rows(rows: Iterator[tuple[int, list]], header_row: int) -> Iterable[tuple[int, list]]:
-    for number, cells in rows:
-        if number > header_row:
-            yield number, cells
+    return itertools.dropwhile(lambda row: row[0] <= header_row, rows)
 
 
 def _with_household(problem: Rejection, number: str) -> Rejection:
@@ -295,27 +343,20 @@ def _with_household(problem: Rejection, number: str) -> Rejection:
 
 
 _HOUSEHOLD_HEADERS = tuple(column.header for column in template.COLUMNS if column.level != template.PERSON)
-_FIELD_OF = {column.header: column.field for column in template.COLUMNS}
+_PERSON_FIELD_OF = {c.header: c.field for c in template.COLUMNS if c.field and c.level == template.PERSON}
+_HOUSEHOLD_FIELD_OF = {c.header: c.field for c in template.COLUMNS if c.field and c.level == template.HOUSEHOLD}
+_INCOME_FIELD_OF = {c.header: c.field for c in template.COLUMNS if c.level == template.INCOME}
 
 
-def _household(number: str, rows, header_of: dict[str, str]) -> tuple[FileHousehold, list[Rejection]]:
-    problems = [problem for _row, _values, row_problems, _shown_values in rows for problem in row_problems]
-    first_row, first, _first_problems, _ = rows[0]
+def _household(
+    number: str, rows, first: dict[str, object], header_of: dict[str, str]
+) -> tuple[FileHousehold, list[Rejection]]:
+    """Build the household from its rows (its fields from the first row, which the others were checked against)."""
+    problems = [problem for _row, _person, row_problems in rows for problem in row_problems]
     seen: dict[tuple[str, str], int] = {}
     persons = []
-    for row, values, _row_problems, shown in rows:
-        for header in _HOUSEHOLD_HEADERS:
-            if header in header_of and header in values and header in first and values[header] != first[header]:
-                problems.append(
-                    Rejection(row, header_of[header], _shown(shown.get(header)), HOUSEHOLD_CONFLICT, number,
-                              str(first_row))
-                )  # fmt: skip
-        person_values = {
-            _FIELD_OF[header]: value
-            for header, value in values.items()
-            if _FIELD_OF.get(header) and template.by_header(header).level == template.PERSON
-        }
-        person = FilePerson(row, person_values)
+    for row, values, _row_problems in rows:
+        person = FilePerson(row, values)
         if person.key[1]:
             if person.key in seen:
                 column = "证件号码" if person.key[0] == "id" else "姓名"
@@ -326,16 +367,8 @@ def _household(number: str, rows, header_of: dict[str, str]) -> tuple[FileHouseh
             else:
                 seen[person.key] = row
         persons.append(person)
-    household = {
-        _FIELD_OF[header]: value
-        for header, value in first.items()
-        if _FIELD_OF.get(header) and template.by_header(header).level == template.HOUSEHOLD
-    }
-    income = {
-        _FIELD_OF[header]: value
-        for header, value in first.items()
-        if template.by_header(header).level == template.INCOME
-    }
+    household = {field: first[header] for header, field in _HOUSEHOLD_FIELD_OF.items() if header in first}
+    income = {field: first[header] for header, field in _INCOME_FIELD_OF.items() if header in first}
     return (
         FileHousehold(
             number=number,

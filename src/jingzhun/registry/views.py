@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from jingzhun.audit.chain import client_ip, record
+from jingzhun.importer.access import can_import
 from jingzhun.registry import idnumber, masking, regions
 from jingzhun.registry.access import (
     get_household_for_user,
@@ -185,6 +186,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         "total": total,
         "chart": _chart_data(rows) if rows else None,
         "depth": 0,
+        "can_import": can_import(request.user),
     }
     return render(request, "registry/region.html", context)
 

@@ -20,10 +20,10 @@ from jingzhun.importer.registry_file import RefusedFile, parse
 
 
 class Command(BaseCommand):
-    help = "Import a registry file (.xlsx, .xls or .csv in the canonical template); rejected rows go to a report."
+    help = "Import a registry file (.xlsx, .xls, .csv or .parquet, canonical template); rejected rows go to a report."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="registry file: .xlsx, .xls or .csv (UTF-8, UTF-8 with BOM, GB18030/GBK)")
+        parser.add_argument("file", help="registry file: .xlsx, .xls, .csv (UTF-8, with BOM, GB18030/GBK) or .parquet")
         parser.add_argument("--dry-run", action="store_true", help="validate and report without writing")
         parser.add_argument(
             "--create-regions", action="store_true", help="create villages (and ancestors) missing from the hierarchy"

@@ -1,0 +1,106 @@
+"""The web import as a background task: the same reader, parser and loader as ``jingzhun import``.
+
+``jingzhun serve`` runs the worker beside the web server; the tests run tasks at once. The RegistryImport row is the
+state the pages show: the task moves it from queued to running to done (or refused, or failed) and writes the
+counts, the summary and both rejection reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+
+from django.utils import timezone
+from django_tasks import task
+
+from jingzhun.importer import load, report
+from jingzhun.importer.models import RegistryImport
+from jingzhun.importer.reading import ReadError, read_table
+from jingzhun.importer.registry_file import RefusedFile, parse
+from jingzhun.registry.idnumber import mask
+
+logger = logging.getLogger(__name__)
+PROGRESS_SECONDS = 1.0  # how often the progress page's counter is written while reading
+
+
+@task()
+def import_registry_task(import_id: int) -> int:
+    """Run the import ``import_id`` (a plain value: the task is stored as JSON until a worker takes it)."""
+    run_import(RegistryImport.objects.select_related("user").get(pk=import_id))
+    return import_id
+
+
+def run_import(record: RegistryImport) -> None:
+    """Read, validate and (unless a dry run) write the file of ``record``; keep the outcome on it.
+
+    A file that cannot be read or lacks required columns is refused: nothing is written. Any other failure rolls
+    the import's one transaction back, marks the record failed, and is raised again so the task fails too.
+    """
+    Status = RegistryImport.Status
+    record.status, record.started_at = Status.RUNNING, timezone.now()
+    record.save(update_fields=["status", "started_at"])
+    try:
+        try:
+            table = read_table(record.source_path)
+            record.rows_total = table.total
+            record.save(update_fields=["rows_total"])
+            parsed = parse(table, load.schema(), _progress(record))
+        except ReadError as exc:
+            return _refuse(record, RegistryImport.Refusal.UNREADABLE, str(exc))
+        except RefusedFile as exc:
+            if exc.missing:
+                return _refuse(record, RegistryImport.Refusal.MISSING_COLUMNS, "、".join(exc.missing))
+            return _refuse(record, RegistryImport.Refusal.NO_HEADER, "")
+        RegistryImport.objects.filter(pk=record.pk).update(rows_done=record.rows_total)
+        plan = load.plan(parsed, scope=record.scope or None)
+        for fmt in ("csv", "xlsx"):  # before writing: a failing report leaves the database untouched
+            report.write(plan.rejections, record.report_path(fmt))
+        if not record.dry_run:
+            load.apply(plan, actor=record.user, actor_name=record.user_name, source=record.file_name,
+                       source_sha256=record.sha256)  # fmt: skip
+    except Exception as exc:
+        logger.exception("import %s failed", record.pk)
+        record.status, record.refusal, record.error = Status.FAILED, RegistryImport.Refusal.FAILED, repr(exc)[:2000]
+        record.finished_at = timezone.now()
+        record.save()
+        raise
+    counts = plan.counts()
+    assert sum(counts.values()) == parsed.rows_read, "every row read ends in exactly one outcome"
+    record.inserted, record.updated = counts[load.INSERTED], counts[load.UPDATED]
+    record.unchanged, record.rejected = counts[load.UNCHANGED], counts[load.REJECTED]
+    record.rows_read, record.blank_rows, record.rows_done = parsed.rows_read, parsed.blank_rows, record.rows_total
+    record.rejections = len(plan.rejections)
+    record.encoding, record.header_row = parsed.encoding or "", parsed.header_row
+    record.summary = {
+        "unknown_columns": parsed.unknown_columns,
+        # Personal data masked as on every page; the household number finds the record.
+        "moved_out": [
+            [person.household.number, person.name, mask(person.id_number, keep_start=4, keep_end=4)]
+            for person in plan.moved_out
+        ],
+        "regions_created": [[region.code, region.name] for region in plan.new_regions],
+        "reasons": dict(Counter(rejection.reason for rejection in plan.rejections)),
+    }
+    record.status, record.finished_at = Status.DONE, timezone.now()
+    record.save()
+
+
+def _refuse(record: RegistryImport, refusal: str, detail: str) -> None:
+    record.status, record.refusal, record.error = RegistryImport.Status.REFUSED, refusal, detail[:2000]
+    record.finished_at = timezone.now()
+    record.save()
+
+
+def _progress(record: RegistryImport):
+    """A callback for ``parse`` that writes the row reached at most once a second (the progress page reads it)."""
+    last = time.monotonic()
+
+    def progress(row: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_SECONDS:
+            last = now
+            RegistryImport.objects.filter(pk=record.pk).update(rows_done=row)
+
+    return progress
