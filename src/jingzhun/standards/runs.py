@@ -74,9 +74,11 @@ def run_checks(
     snapshot: str | Path | None = None,
     user=None,
     ledger: bool = True,
+    workers: int = 2,
 ) -> CheckRun:
     """Check every household and person under ``region`` for ``year``; return the finished CheckRun.
 
+    ``workers`` is how many cores a SQLite run may use (split by region code); other backends ignore it.
     With ``ledger`` (the default) the findings are then taken into the problem ledger (``jingzhun.ledger.sync``).
     """
     if engine not in ENGINES:
@@ -93,21 +95,28 @@ def run_checks(
     low, high = region.bounds
     values = bindings(parameters, run_id=run.pk, region_low=low, region_high=high)
     started = time.perf_counter()
+    executor = None
     try:
+        if engine != "duckdb":
+            connection.ensure_connection()
+            # SQLite can split a run over two cores only when this run's transaction is the outermost one: the
+            # second connection must see the same committed registry (see SQLiteExecutor).
+            options = {"workers": workers} if dialect == "sqlite" and not connection.in_atomic_block else {}
+            executor = executor_for(dialect, connection.connection, **options)
         with transaction.atomic():
-            if engine == "duckdb":
+            if executor is None:
                 result = _run_duckdb(plan, values, snapshot)
                 _insert_rows(result.rows)
             else:
-                connection.ensure_connection()
-                result = executor_for(dialect, connection.connection).run(
-                    plan, values, finding_table=Finding._meta.db_table
-                )
+                result = executor.run(plan, values, finding_table=Finding._meta.db_table)
     except Exception as exc:
         CheckRun.objects.filter(pk=run.pk).update(
             status=CheckRun.Status.FAILED, error=str(exc)[:20000], finished_at=timezone.now()
         )
         raise
+    finally:
+        if executor is not None:
+            executor.close()
     run.counts = result.counts
     run.total = sum(result.counts.values())
     run.seconds = time.perf_counter() - started
