@@ -273,33 +273,11 @@ class SQLiteExecutor(Executor):
 
 
 class PostgresExecutor(Executor):
-    """PostgreSQL: the run's own planner settings, and findings written in the order of the findings' indexes.
-
-    ``SET LOCAL`` lasts until the run's transaction ends: enough memory for the run's hash joins and per-household
-    aggregates to stay in memory at a million persons, and parallel plans for the per-household aggregates
-    (statements that read the temporary tables run in the leader: PostgreSQL does not share them with workers).
-    Findings are inserted sorted by region and rule: the (run, region_code, rule_id) index then grows at its
-    right edge instead of taking every finding at a random leaf, and the (household, run) one nearly so.
-    """
-
+    # Tried and measured at a million persons (docs/performance.md): parallel plans (max_parallel_workers_per_gather,
+    # cheaper parallel setup), a larger work_mem and findings inserted in index order were each slower on the
+    # shared 2-core machine, so the run keeps the server's settings.
     backend = "postgres"
     placeholder = re.compile(r"%\(([a-z_0-9]+)\)s")
-    settings = (
-        "SET LOCAL work_mem = '64MB'",
-        "SET LOCAL max_parallel_workers_per_gather = 2",
-        "SET LOCAL parallel_setup_cost = 100",
-        "SET LOCAL parallel_tuple_cost = 0.01",
-    )
-
-    def run(self, plan: Plan, values: dict[str, Any], *, finding_table: str | None = None) -> RunResult:
-        if not self.connection.autocommit:  # SET LOCAL outside a transaction would only warn
-            self.run_statements("settings", self.settings, {})
-        return super().run(plan, values, finding_table=finding_table)
-
-    def insert_sql(self, finding_table: str, findings_sql: str) -> str:
-        columns = ", ".join(FINDING_COLUMNS)
-        return (f"INSERT INTO {finding_table} ({columns})\nSELECT {columns} FROM (\n{findings_sql}\n) AS findings\n"
-                "ORDER BY region_code, rule_id, household_id")  # fmt: skip
 
 
 class DuckDBExecutor(Executor):
