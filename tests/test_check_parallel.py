@@ -39,17 +39,19 @@ def findings(run: CheckRun) -> list[tuple]:
 
 def test_two_cores_find_what_one_core_finds(county, monkeypatch):
     halves = []
-    original = executors.SQLiteExecutor._run_staged
+    original = executors.SQLiteExecutor.split
 
-    def spy(self, path, stage, plan, values, out):
-        halves.append(values["region_low"])
-        return original(self, path, stage, plan, values, out)
+    def spy(self, values):
+        halves.append(original(self, values))
+        return halves[-1]
 
-    monkeypatch.setattr(executors.SQLiteExecutor, "_run_staged", spy)
+    monkeypatch.setattr(executors.SQLiteExecutor, "split", spy)
     one = run_checks(county, YEAR, ledger=False, workers=1)
     assert halves == []
     two = run_checks(county, YEAR, ledger=False, workers=2)
-    assert len(halves) == 1 and halves[0] > county.bounds[0]  # the second core took the upper region codes
+    assert len(halves) == 1
+    mine, theirs = halves[0]
+    assert county.bounds[0] == mine["region_low"] <= mine["region_high"] < theirs["region_low"]
     assert one.total > 100
     assert two.counts == one.counts
     assert findings(two) == findings(one)
@@ -60,7 +62,7 @@ def test_two_cores_find_what_one_core_finds(county, monkeypatch):
 
 def test_a_failed_half_leaves_no_findings(county, monkeypatch):
     def broken(self, path, stage, plan, values, out):
-        out["error"] = RuntimeError("the second core failed")
+        raise RuntimeError("the second core failed")
 
     monkeypatch.setattr(executors.SQLiteExecutor, "_run_staged", broken)
     with pytest.raises(RuntimeError, match="second core"):
@@ -76,7 +78,7 @@ def test_inside_an_outer_transaction_the_run_stays_on_one_core(county, monkeypat
     def never(*args, **kwargs):
         raise AssertionError("split inside an outer transaction")
 
-    monkeypatch.setattr(executors.SQLiteExecutor, "_run_staged", never)
+    monkeypatch.setattr(executors.SQLiteExecutor, "split", never)
     with transaction.atomic():
         run = run_checks(county, YEAR, ledger=False, workers=2)
     assert run.total == Finding.objects.filter(run=run).count() > 100

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import multiprocessing
 import re
 import shutil
 import sqlite3
@@ -166,11 +167,13 @@ class SQLiteExecutor(Executor):
     """SQLite runs one statement on one core: with ``workers=2`` a run is split in two by region code.
 
     The split is only for a registry in a file, committed (WAL), and a run in its own outermost transaction that
-    holds the write lock (``BEGIN IMMEDIATE``): then a second connection on a second thread sees exactly the
-    registry this one sees. It checks the upper half of the households and writes its findings into a staging
-    database file of its own (no indexes, not the registry); this connection checks the lower half into the
-    findings table, then copies the staged findings in, all in the run's transaction: a failed run leaves no
-    findings. The staging database is detached and removed by :meth:`close` (after the transaction ends).
+    holds the write lock (``BEGIN IMMEDIATE``): then a second connection, in a forked process, sees exactly the
+    registry this one sees. (A second thread would not do: two SQLite connections in one process contend for its
+    mutexes, and two threads took as long as one thread doing both halves.) It checks the upper half of the
+    households and writes its findings into a staging database file of its own (no indexes, not the registry);
+    this connection checks the lower half into the findings table, then copies the staged findings in, all in
+    the run's transaction: a failed run leaves no findings. The staging database is detached and removed by
+    :meth:`close` (after the transaction ends).
     """
 
     backend = "sqlite"
@@ -198,12 +201,11 @@ class SQLiteExecutor(Executor):
         schema = f"jz_stage_{len(self.staged)}_{values.get('run_id', 0)}"
         self.staged.append((schema, stage))
         other: dict[str, Any] = {}
-        thread = threading.Thread(target=self._run_staged, args=(path, stage, plan, {**values, **theirs}, other))
-        thread.start()
+        half = Half(self, path, stage, plan, {**values, **theirs})
         try:
             result = super().run(plan, {**values, **mine}, finding_table=finding_table)
         finally:
-            thread.join()
+            other = half.join()
         if "error" in other:
             raise other["error"]
         columns = ", ".join(FINDING_COLUMNS)
@@ -322,6 +324,45 @@ class _Unclosed:
 
     def close(self) -> None:
         pass
+
+
+class Half:
+    """The second half of a split SQLite run, in a forked process (a thread where fork is not available)."""
+
+    def __init__(self, executor: SQLiteExecutor, path: str, stage: Path, plan: Plan, values: dict[str, Any]):
+        self.out: dict[str, Any] = {}
+        if "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self.receiver, sender = context.Pipe(duplex=False)
+            self.worker = context.Process(target=self._child, args=(executor, sender, path, stage, plan, values))
+            self.worker.start()
+            sender.close()
+        else:
+            self.receiver = None
+            self.worker = threading.Thread(target=executor._run_staged, args=(path, stage, plan, values, self.out))
+            self.worker.start()
+
+    @staticmethod
+    def _child(executor: SQLiteExecutor, sender, path: str, stage: Path, plan: Plan, values: dict[str, Any]) -> None:
+        out: dict[str, Any] = {}
+        try:
+            executor._run_staged(path, stage, plan, values, out)
+        except BaseException as exc:
+            out["error"] = exc
+        if "error" in out:  # an exception may not survive pickling as it was: send its words
+            out["error"] = RuntimeError(f"the second half of the run failed: {out['error']}")
+        sender.send(out)
+        sender.close()
+
+    def join(self) -> dict[str, Any]:
+        if self.receiver is not None:
+            try:
+                self.out = self.receiver.recv()
+            except EOFError:
+                self.out = {"error": RuntimeError("the second half of the run died without a word")}
+            self.receiver.close()
+        self.worker.join()
+        return self.out
 
 
 def executor_for(dialect: str, connection, **options) -> Executor:
