@@ -44,8 +44,8 @@ def sqlite_workers() -> int:
 
     SQLite runs a statement on one core; splitting a run in two costs about 8% more work (both halves count the
     duplicate ID numbers; the second half's findings are copied in), which only pays when the second half really
-    runs beside the first: on a machine whose cores are already busy (the load average over the last minute,
-    this process's own run included), the split was slower than one connection (docs/performance.md).
+    runs beside the first, not on a machine whose cores are already busy (the load average over the last minute,
+    this process's own run included). See docs/performance.md.
     """
     cores = os.cpu_count() or 1
     return 2 if cores >= 2 and cores - os.getloadavg()[0] >= 1 else 1
