@@ -11,8 +11,14 @@ failing check can be reproduced by hand.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import multiprocessing
 import re
+import shutil
+import sqlite3
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,8 +41,30 @@ class EngineError(RuntimeError):
 @dataclass
 class RunResult:
     counts: dict[str, int] = field(default_factory=dict)  # rule id → findings
-    rows: list[tuple] = field(default_factory=list)  # fetched findings (when not inserted in place)
+    fetched: list = field(default_factory=list)  # fetched findings (when not inserted in place): row lists or Arrow
     seconds: dict[str, float] = field(default_factory=dict)  # level → seconds
+
+    @property
+    def rows(self) -> list[tuple]:
+        """The fetched findings as tuples in FINDING_COLUMNS order (Arrow tables are converted here, once)."""
+        rows: list[tuple] = []
+        for part in self.fetched:
+            if isinstance(part, list):
+                rows.extend(part)
+            else:  # an Arrow table: column by column into tuples, no per-value Python calls beyond to_pylist
+                rows.extend(zip(*(column.to_pylist() for column in part.columns), strict=True))
+        self.fetched = [rows]
+        return rows
+
+    @property
+    def arrow(self):
+        """The fetched findings as one Arrow table (DuckDB fetches them so; no Python object per value)."""
+        import pyarrow as pa
+
+        tables = [part for part in self.fetched if not isinstance(part, list)]
+        if len(tables) != len(self.fetched):
+            raise ValueError("these findings were fetched as rows, not Arrow")
+        return pa.concat_tables(tables) if tables else None
 
 
 def bindings(parameters: dict[str, Any], *, run_id: int, region_low: str, region_high: str) -> dict[str, Any]:
@@ -91,6 +119,15 @@ class Executor:
     def cursor(self):
         return self.connection.cursor()
 
+    def fetch(self, cursor, sql: str, values: dict[str, Any]):
+        return self.execute(cursor, sql, values).fetchall()
+
+    def insert_sql(self, finding_table: str, findings_sql: str) -> str:
+        return f"INSERT INTO {finding_table} ({', '.join(FINDING_COLUMNS)})\n{findings_sql}"
+
+    def close(self) -> None:
+        """Release what a run left behind (after its transaction has ended)."""
+
     def run_statements(self, step: str, statements: tuple[str, ...], values) -> None:
         cursor = self.cursor()
         try:
@@ -109,15 +146,15 @@ class Executor:
             self.execute(cursor, sql, values)
             sums = ", ".join(f"COALESCE(SUM(f{index}), 0)" for index in range(len(level.rules)))
             sql = f"SELECT {sums} FROM jz_flags_{level.level}"  # noqa: S608 - our own column names
-            counts = self.execute(cursor, sql, values).fetchone()
+            counts = self.execute(cursor, sql, values).fetchall()[0]
             for compiled, count in zip(level.rules, counts, strict=True):
                 result.counts[compiled.rule.id] = int(count)
             sql = level.findings_sql
             if finding_table:
-                sql = f"INSERT INTO {finding_table} ({', '.join(FINDING_COLUMNS)})\n{level.findings_sql}"
+                sql = self.insert_sql(finding_table, level.findings_sql)
                 self.execute(cursor, sql, values)
             else:
-                result.rows.extend(self.execute(cursor, sql, values).fetchall())
+                result.fetched.append(self.fetch(cursor, sql, values))
             sql = level.drop_sql
             self.execute(cursor, sql, values)
         except Exception as exc:
@@ -127,10 +164,120 @@ class Executor:
 
 
 class SQLiteExecutor(Executor):
+    """SQLite runs one statement on one core: with ``workers=2`` a run is split in two by region code.
+
+    The split is only for a registry in a file, committed (WAL), and a run in its own outermost transaction that
+    holds the write lock (``BEGIN IMMEDIATE``): then a second connection, in a forked process, sees exactly the
+    registry this one sees. (A second thread would not do: two SQLite connections in one process contend for its
+    mutexes, and two threads took as long as one thread doing both halves.) It checks the upper half of the
+    households and writes its findings into a staging database file of its own (no indexes, not the registry);
+    this connection checks the lower half into the findings table, then copies the staged findings in, all in
+    the run's transaction: a failed run leaves no findings. The staging database is detached and removed by
+    :meth:`close` (after the transaction ends).
+    """
+
     backend = "sqlite"
+
+    def __init__(self, connection, workers: int = 1, share: float = 0.45):
+        super().__init__(connection)
+        self.workers, self.share = workers, share  # share: this connection's part of the households
+        self.staged: list[tuple[str, Path]] = []  # (schema name, file) attached to this connection
+
+    def registry_file(self) -> str:
+        for _, name, path in self.connection.execute("PRAGMA database_list"):
+            if name == "main":
+                return path or ""
+        return ""
+
+    def run(self, plan: Plan, values: dict[str, Any], *, finding_table: str | None = None) -> RunResult:
+        path = self.registry_file()
+        if self.workers < 2 or not finding_table or not path or plan.dialect != self.backend:
+            return super().run(plan, values, finding_table=finding_table)
+        split = self.split(values)
+        if split is None:
+            return super().run(plan, values, finding_table=finding_table)
+        mine, theirs = split
+        stage = Path(tempfile.mkdtemp(prefix="jingzhun-check-")) / "stage.sqlite3"
+        schema = f"jz_stage_{len(self.staged)}_{values.get('run_id', 0)}"
+        self.staged.append((schema, stage))
+        other: dict[str, Any] = {}
+        half = Half(self, path, stage, plan, {**values, **theirs})
+        try:
+            result = super().run(plan, {**values, **mine}, finding_table=finding_table)
+        finally:
+            other = half.join()
+        if "error" in other:
+            raise other["error"]
+        columns = ", ".join(FINDING_COLUMNS)
+        sql = f"INSERT INTO {finding_table} ({columns}) SELECT {columns} FROM {schema}.findings"  # noqa: S608
+        try:
+            self.connection.execute(f"ATTACH DATABASE ? AS {schema}", (str(stage),))
+            started = time.perf_counter()
+            self.connection.execute(sql)
+        except Exception as exc:
+            raise EngineError(self.backend, "staged findings", sql, exc) from exc
+        staged: RunResult = other["result"]
+        for rule, count in staged.counts.items():
+            result.counts[rule] = result.counts.get(rule, 0) + count
+        result.seconds["staged copy"] = time.perf_counter() - started
+        result.seconds.update({f"{level} (second core)": seconds for level, seconds in staged.seconds.items()})
+        return result
+
+    def split(self, values: dict[str, Any]) -> tuple[dict, dict] | None:
+        """Two region-code ranges covering the run's households, about ``share`` of them in the first."""
+        low, high = values["region_low"], values["region_high"]
+        table = TABLES["household"]
+        count_sql = f"SELECT COUNT(*) FROM {table} WHERE region_code BETWEEN ? AND ?"  # noqa: S608
+        cursor = self.connection.execute(count_sql, (low, high))
+        households = cursor.fetchone()[0]
+        if households < 2:
+            return None
+        middle = self.connection.execute(
+            f"SELECT region_code FROM {TABLES['household']} WHERE region_code BETWEEN ? AND ? "  # noqa: S608
+            "ORDER BY region_code LIMIT 1 OFFSET ?",
+            (low, high, int(households * self.share)),
+        ).fetchone()[0]
+        below = self.connection.execute(
+            f"SELECT MAX(region_code) FROM {TABLES['household']} WHERE region_code >= ? AND region_code < ?",  # noqa: S608
+            (low, middle),
+        ).fetchone()[0]
+        if below is None:  # every household in one region: nothing to split on
+            return None
+        return {"region_low": low, "region_high": below}, {"region_low": middle, "region_high": high}
+
+    def _run_staged(self, path: str, stage: Path, plan: Plan, values: dict[str, Any], out: dict) -> None:
+        """The second core's half: its own connection, findings into a staging file."""
+        try:
+            connection = sqlite3.connect(path, isolation_level=None)
+            try:
+                connection.execute("PRAGMA cache_size=-131072")
+                connection.execute("PRAGMA temp_store=MEMORY")
+                connection.execute("ATTACH DATABASE ? AS jz_stage", (str(stage),))
+                connection.execute("PRAGMA jz_stage.journal_mode=OFF")
+                connection.execute("PRAGMA jz_stage.synchronous=OFF")
+                columns = ", ".join(FINDING_COLUMNS)
+                connection.execute(f"CREATE TABLE jz_stage.findings ({columns})")
+                connection.execute("BEGIN")  # one read snapshot for the whole half
+                out["result"] = SQLiteExecutor(connection).run(plan, values, finding_table="jz_stage.findings")
+                connection.execute("COMMIT")
+            finally:
+                connection.close()
+        except Exception as exc:  # re-raised on the calling thread
+            out["error"] = exc
+
+    def close(self) -> None:
+        """Detach and remove the staging databases (call after the run's transaction has ended)."""
+        for schema, stage in self.staged:
+            with contextlib.suppress(sqlite3.Error):  # still in a transaction: the file goes anyway
+                self.connection.execute(f"DETACH DATABASE {schema}")
+            shutil.rmtree(stage.parent, ignore_errors=True)
+        self.staged.clear()
 
 
 class PostgresExecutor(Executor):
+    # Tried and measured at a million persons (docs/performance.md): parallel plans (max_parallel_workers_per_gather,
+    # cheaper parallel setup), a larger work_mem and findings inserted in index order were each slower on the
+    # shared 2-core machine, so the run keeps the server's settings.
     backend = "postgres"
     placeholder = re.compile(r"%\(([a-z_0-9]+)\)s")
 
@@ -155,6 +302,12 @@ class DuckDBExecutor(Executor):
             quoted = str(path).replace("'", "''")
             self.connection.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet('{quoted}')")  # noqa: S608
 
+    def fetch(self, cursor, sql: str, values: dict[str, Any]):
+        # As Arrow: columnar, without a Python object per value (276,000 findings at a million persons).
+        relation = self.connection.sql(sql, params=self.used(sql, values))
+        fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # DuckDB ≥ 2.0, and before
+        return fetch()
+
     def cursor(self):
         # A DuckDB cursor is a new connection, and temporary tables live per connection: use the one we have.
         return _Unclosed(self.connection)
@@ -171,6 +324,45 @@ class _Unclosed:
 
     def close(self) -> None:
         pass
+
+
+class Half:
+    """The second half of a split SQLite run, in a forked process (a thread where fork is not available)."""
+
+    def __init__(self, executor: SQLiteExecutor, path: str, stage: Path, plan: Plan, values: dict[str, Any]):
+        self.out: dict[str, Any] = {}
+        if "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self.receiver, sender = context.Pipe(duplex=False)
+            self.worker = context.Process(target=self._child, args=(executor, sender, path, stage, plan, values))
+            self.worker.start()
+            sender.close()
+        else:
+            self.receiver = None
+            self.worker = threading.Thread(target=executor._run_staged, args=(path, stage, plan, values, self.out))
+            self.worker.start()
+
+    @staticmethod
+    def _child(executor: SQLiteExecutor, sender, path: str, stage: Path, plan: Plan, values: dict[str, Any]) -> None:
+        out: dict[str, Any] = {}
+        try:
+            executor._run_staged(path, stage, plan, values, out)
+        except BaseException as exc:
+            out["error"] = exc
+        if "error" in out:  # an exception may not survive pickling as it was: send its words
+            out["error"] = RuntimeError(f"the second half of the run failed: {out['error']}")
+        sender.send(out)
+        sender.close()
+
+    def join(self) -> dict[str, Any]:
+        if self.receiver is not None:
+            try:
+                self.out = self.receiver.recv()
+            except EOFError:
+                self.out = {"error": RuntimeError("the second half of the run died without a word")}
+            self.receiver.close()
+        self.worker.join()
+        return self.out
 
 
 def executor_for(dialect: str, connection, **options) -> Executor:

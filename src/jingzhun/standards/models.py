@@ -49,7 +49,17 @@ class CheckRun(models.Model):  # 核查运行
 class Finding(models.Model):  # 核查发现
     """A rule that fired on a household (household rules) or on one of its members (person rules)."""
 
-    run = models.ForeignKey(CheckRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="findings")
+    # No database-level constraint on the run either: the run inserts its findings with its own id, just created,
+    # in one statement per level; on PostgreSQL the deferred per-row check of that constraint ran at commit and cost
+    # as much as writing the findings. Lookups by run use the (run, region_code, rule_id) index below.
+    run = models.ForeignKey(
+        CheckRun,
+        verbose_name=_("run"),
+        on_delete=models.CASCADE,
+        related_name="findings",
+        db_constraint=False,
+        db_index=False,
+    )
     rule_id = models.CharField(_("rule"), max_length=10)
     # No database-level constraint on household and person: a run selects them from those very rows in its own
     # transaction, and a per-row constraint check was a third of the cost of writing 276,000 findings. The ORM

@@ -1,0 +1,84 @@
+"""A SQLite run split over two cores finds exactly what one core finds, and a failed half leaves no findings.
+
+The split needs committed data and the run's own outermost transaction, so these tests are transactional.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from jingzhun.engine import executors
+from jingzhun.registry.models import Region
+from jingzhun.standards.models import CheckRun, Finding
+from jingzhun.standards.runs import run_checks
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif("connection.vendor != 'sqlite'", reason="the two-core split is SQLite's"),
+]
+YEAR = 2025
+
+
+@pytest.fixture
+def county() -> Region:
+    call_command("synth", households=400, seed=11, stdout=io.StringIO(), stderr=io.StringIO())
+    return Region.objects.get(level="county")
+
+
+def findings(run: CheckRun) -> list[tuple]:
+    return sorted(
+        Finding.objects.filter(run=run).values_list(
+            "rule_id", "household_id", "person_id", "region_code", "values_json", "item"
+        )
+    )
+
+
+def test_two_cores_find_what_one_core_finds(county, monkeypatch):
+    halves = []
+    original = executors.SQLiteExecutor.split
+
+    def spy(self, values):
+        halves.append(original(self, values))
+        return halves[-1]
+
+    monkeypatch.setattr(executors.SQLiteExecutor, "split", spy)
+    one = run_checks(county, YEAR, ledger=False, workers=1)
+    assert halves == []
+    two = run_checks(county, YEAR, ledger=False, workers=2)
+    assert len(halves) == 1
+    mine, theirs = halves[0]
+    assert county.bounds[0] == mine["region_low"] <= mine["region_high"] < theirs["region_low"]
+    assert one.total > 100
+    assert two.counts == one.counts
+    assert findings(two) == findings(one)
+    # The staging database is gone from the connection and from disk.
+    names = [row[1] for row in connection.connection.execute("PRAGMA database_list")]
+    assert names == ["main", "temp"] or names == ["main"]
+
+
+def test_a_failed_half_leaves_no_findings(county, monkeypatch):
+    def broken(self, path, stage, plan, values, out):
+        raise RuntimeError("the second core failed")
+
+    monkeypatch.setattr(executors.SQLiteExecutor, "_run_staged", broken)
+    with pytest.raises(RuntimeError, match="second core"):
+        run_checks(county, YEAR, ledger=False, workers=2)
+    run = CheckRun.objects.get()
+    assert run.status == CheckRun.Status.FAILED
+    assert not Finding.objects.exists()
+
+
+def test_inside_an_outer_transaction_the_run_stays_on_one_core(county, monkeypatch):
+    from django.db import transaction
+
+    def never(*args, **kwargs):
+        raise AssertionError("split inside an outer transaction")
+
+    monkeypatch.setattr(executors.SQLiteExecutor, "split", never)
+    with transaction.atomic():
+        run = run_checks(county, YEAR, ledger=False, workers=2)
+    assert run.total == Finding.objects.filter(run=run).count() > 100
