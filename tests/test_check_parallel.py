@@ -82,3 +82,14 @@ def test_inside_an_outer_transaction_the_run_stays_on_one_core(county, monkeypat
     with transaction.atomic():
         run = run_checks(county, YEAR, ledger=False, workers=2)
     assert run.total == Finding.objects.filter(run=run).count() > 100
+
+
+def test_the_configured_number_of_workers_wins_over_the_load(settings):
+    from jingzhun.standards.runs import sqlite_workers
+
+    settings.CHECK_SQLITE_WORKERS = 1
+    assert sqlite_workers() == 1
+    settings.CHECK_SQLITE_WORKERS = 2
+    assert sqlite_workers() == 2
+    settings.CHECK_SQLITE_WORKERS = 0
+    assert sqlite_workers() in (1, 2)

@@ -258,6 +258,12 @@ TASKS = {
     }
 }
 
+# Check runs on SQLite: 0 lets a run split over two cores (a forked process) when a core is idle; 1 keeps every run
+# in one process, 2 always splits (docs/performance.md).
+CHECK_SQLITE_WORKERS = env_int("JINGZHUN_CHECK_WORKERS", 0)
+if CHECK_SQLITE_WORKERS not in (0, 1, 2):
+    raise ImproperlyConfigured("JINGZHUN_CHECK_WORKERS must be 0 (automatic), 1 or 2")
+
 # The problem ledger: default deadlines by severity (days from when a problem is found), evidence files, reminders.
 LEDGER_DEADLINE_DAYS = {
     "high": env_int("JINGZHUN_LEDGER_DAYS_HIGH", 15),

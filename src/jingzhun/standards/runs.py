@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import Coalesce
@@ -47,6 +48,9 @@ def sqlite_workers() -> int:
     runs beside the first, not on a machine whose cores are already busy (the load average over the last minute,
     this process's own run included). See docs/performance.md.
     """
+    configured = getattr(settings, "CHECK_SQLITE_WORKERS", 0)
+    if configured:  # JINGZHUN_CHECK_WORKERS=1 keeps every run in one process
+        return configured
     cores = os.cpu_count() or 1
     return 2 if cores >= 2 and cores - os.getloadavg()[0] >= 1 else 1
 
