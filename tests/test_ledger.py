@@ -310,3 +310,16 @@ def test_a_department_rectifies_its_sectors_problems_and_the_county_verifies(led
     other = problems_for(county).exclude(item="medical").first()
     with pytest.raises(transitions.NotAllowed):  # another sector's problem is not the bureau's
         transitions.start(other, bureau)
+
+
+def test_a_problem_follows_its_household_to_another_village(ledger):
+    problem = a_problem(VILLAGE_B)
+    household = problem.household
+    household.village_id = VILLAGE_A
+    household.save()
+    county_run()
+    problem.refresh_from_db()
+    assert problem.region_code == VILLAGE_A
+    moved = problem.events.get(action="edited")
+    assert moved.details == {"changes": {"region_code": [VILLAGE_B, VILLAGE_A]}} and moved.region_code == VILLAGE_A
+    assert Problem.objects.filter(household=household, rule_id=problem.rule_id).count() == 1

@@ -25,6 +25,7 @@ from jingzhun.audit.chain import record
 from jingzhun.ledger.models import ACTIVE, Event, LedgerSync, Problem, Status
 from jingzhun.ledger.transitions import default_deadline, week_of
 from jingzhun.registry import regions
+from jingzhun.registry.models import Household
 from jingzhun.standards.models import CheckRun, Finding
 
 
@@ -34,6 +35,7 @@ class SyncResult:
     reopened: int = 0
     fixed_in_data: int = 0
     found_again: int = 0
+    moved: int = 0  # problems that followed their household to another village
     skipped: str = ""  # why nothing was done
 
     def as_dict(self) -> dict:
@@ -44,6 +46,8 @@ class SyncResult:
 P = Problem._meta.db_table
 E = Event._meta.db_table
 F = Finding._meta.db_table
+H = Household._meta.db_table
+VILLAGE = Household._meta.get_field("village").column
 FIRES = f"EXISTS (SELECT 1 FROM {F} f WHERE f.run_id = %s AND f.household_id = {P}.household_id AND f.rule_id = {P}.rule_id)"  # noqa: S608, E501
 
 
@@ -142,10 +146,32 @@ def sync_run(run: CheckRun, *, force: bool = False) -> SyncResult:
         # 5. Remember the last run that found each problem.
         cursor.execute(f"UPDATE {P} SET last_run_id = %s WHERE {in_run} AND {FIRES}",  # noqa: S608
                        [run.pk, *scope, run.pk])  # fmt: skip
-        result = SyncResult(created=created, reopened=reopened, fixed_in_data=fixed, found_again=found_again)
+        # 6. A household that moved to another village takes its problems along (the history says from where).
+        village = f"(SELECT h.{VILLAGE} FROM {H} h WHERE h.id = {P}.household_id)"  # noqa: S608
+        moved = f"{in_run} AND {P}.household_id IS NOT NULL AND {P}.region_code <> {village}"
+        cursor.execute(
+            f"""INSERT INTO {E} (problem_id, action, at, week, region_code, actor_id, from_status, to_status, note,
+                    details)
+                SELECT {P}.id, 'edited', %s, %s, {village}, %s, {P}.status, {P}.status, '', {_moved_details(village)}
+                FROM {P} WHERE {moved}""",  # noqa: S608
+            [now, week, actor, *scope],
+        )
+        cursor.execute(f"UPDATE {P} SET region_code = {village}, version = version + 1 WHERE {moved}",  # noqa: S608
+                       scope)  # fmt: skip
+        moved_count = cursor.rowcount
+        result = SyncResult(created=created, reopened=reopened, fixed_in_data=fixed, found_again=found_again,
+                            moved=moved_count)  # fmt: skip
         LedgerSync.objects.create(run=run, at=moment, **result.as_dict())
         record("ledger_sync", actor=run.started_by, obj=run, region_code=run.region_id, changes=result.as_dict())
     return result
+
+
+def _moved_details(village: str) -> str:
+    """The JSON of an 'edited' event for a problem that moved with its household (old and new region), in SQL."""
+    if connection.vendor == "postgresql":
+        pair = f"jsonb_build_array({P}.region_code, {village})"
+        return f"jsonb_build_object('changes', jsonb_build_object('region_code', {pair}))"
+    return f"json_object('changes', json_object('region_code', json_array({P}.region_code, {village})))"
 
 
 def _events(cursor, action, frm, to, now, week, actor, details, where: str, params: list) -> None:
