@@ -22,13 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import common  # bench/common.py: sys.path[0] is this folder
+
 PERSONS_PER_HOUSEHOLD = 2.95
 SEED = 2026
 YEAR = 2025
@@ -36,12 +35,7 @@ YEAR = 2025
 
 def worker(backend: str, persons: int, workdir: Path) -> dict:
     """Build the registry and measure one backend at one size (runs in its own process)."""
-    os.environ.update({"JINGZHUN_ENV": "development", "JINGZHUN_DATA_DIR": str(workdir)})
-    if backend == "postgres":
-        _create_database(os.environ["JINGZHUN_DATABASE_URL"])
-    else:
-        os.environ["JINGZHUN_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
+    common.use_database(backend, workdir)
     import django
 
     django.setup()
@@ -65,15 +59,6 @@ def worker(backend: str, persons: int, workdir: Path) -> dict:
     result["accuracy"] = _accuracy(truth, result.pop("found"))
     result["load"] = os.getloadavg()[0]  # the machine is shared: a load above its 2 cores slows every figure
     return result
-
-
-def _create_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _floor_sql(dialect: str) -> str:
@@ -191,19 +176,7 @@ def _accuracy(truth: Path, found: list) -> dict:
 
 def run_worker(backend: str, persons: int) -> dict:
     """Run one measurement in a fresh process (PostgreSQL inside a throwaway cluster)."""
-    with tempfile.TemporaryDirectory(prefix="check-bench-") as tmp:
-        command = [sys.executable, __file__, "--worker", backend, "--persons", str(persons), "--workdir", tmp]
-        if backend == "postgres":
-            command = [sys.executable, str(ROOT / "scripts" / "pgcluster.py"), "--", *command]
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith("JINGZHUN_") or k == "JINGZHUN_TEST_POSTGRES_URL"
-        }
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
-        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-        if done.returncode != 0 or not lines:
-            print(f"{backend} at {persons:,} persons failed:\n{done.stderr[-4000:]}", file=sys.stderr)
-            return {}
-        return json.loads(lines[-1])
+    return common.run_worker(__file__, backend, ["--persons", str(persons)], f"{backend} at {persons:,} persons")
 
 
 HEADER = (f"{'backend':<9} {'persons':>9} {'floor s':>8} {'checks s':>9} {'× floor':>8} {'persons/s':>11} "

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import common  # bench/common.py: sys.path[0] is this folder
+
 PERSONS_PER_HOUSEHOLD = 2.95
 
 
@@ -68,18 +70,14 @@ def _read_only(path: Path) -> float:
 
 def _fresh_postgres(name: str) -> str:
     """Create (or recreate) database ``name`` on the server of $JINGZHUN_DATABASE_URL; return its URL."""
-    import psycopg
-
     url = os.environ.get("JINGZHUN_DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit(
             "--postgres needs JINGZHUN_DATABASE_URL of a PostgreSQL server (run under scripts/pgcluster.py)"
         )
-    base, _, _database = url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:  # the maintenance database
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}"
+    fresh = f"{url.rpartition('/')[0]}/{name}"
+    common.recreate_database(fresh)
+    return fresh
 
 
 def measure(persons: int, suffixes: list[str], postgres: bool = False) -> list[dict]:

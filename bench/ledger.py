@@ -25,13 +25,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import common  # bench/common.py: sys.path[0] is this folder
+
 PERSONS_PER_HOUSEHOLD = 2.95
 SEED = 2026
 YEAR = 2025
@@ -39,12 +38,7 @@ TARGET_MS = 300
 
 
 def worker(backend: str, persons: int, problems: int, workdir: Path) -> dict:
-    os.environ.update({"JINGZHUN_ENV": "development", "JINGZHUN_DATA_DIR": str(workdir)})
-    if backend == "postgres":
-        _create_database(os.environ["JINGZHUN_DATABASE_URL"])
-    else:
-        os.environ["JINGZHUN_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingzhun.settings")
+    common.use_database(backend, workdir)
     import django
 
     django.setup()
@@ -69,15 +63,6 @@ def worker(backend: str, persons: int, problems: int, workdir: Path) -> dict:
     result["problems"] = _shape(county, problems)
     result.update(_measure(county))
     return result
-
-
-def _create_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _shape(county, target: int) -> int:
@@ -187,20 +172,8 @@ def _measure(county) -> dict:
 
 
 def run_worker(backend: str, persons: int, problems: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
-        command = [sys.executable, __file__, "--worker", backend, "--persons", str(persons), "--problems",
-                   str(problems), "--workdir", tmp]  # fmt: skip
-        if backend == "postgres":
-            command = [sys.executable, str(ROOT / "scripts" / "pgcluster.py"), "--", *command]
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith("JINGZHUN_") or k == "JINGZHUN_TEST_POSTGRES_URL"
-        }
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
-        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-        if done.returncode != 0 or not lines:
-            print(f"{backend} failed:\n{done.stderr[-4000:]}", file=sys.stderr)
-            return {}
-        return json.loads(lines[-1])
+    """Run one measurement in a fresh process (PostgreSQL inside a throwaway cluster)."""
+    return common.run_worker(__file__, backend, ["--persons", str(persons), "--problems", str(problems)], backend)
 
 
 def report(results: list[dict]) -> bool:
