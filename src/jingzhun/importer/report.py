@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from jingzhun.importer.messages import reason_text
@@ -37,18 +38,33 @@ def write(rejections: list[Rejection], path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(f"a report ends in .csv or .xlsx, not {suffix or '(none)'}")
-    lines = rows(rejections)
+    write_table(HEADER, rows(rejections), path, suffix)
+
+
+def write_table(header, lines, target, suffix: str) -> None:
+    """Write a rejection report's lines (the row number first) as .csv or .xlsx to a path or a binary file.
+
+    Shared by the registry import and the ledger's list import. CSV is UTF-8 with a byte-order mark (Excel then
+    shows the Chinese); cells are written as text, never reinterpreted as numbers or dates.
+    """
     if suffix == ".csv":
-        with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\r\n")
-            writer.writerow(HEADER)
-            writer.writerows(lines)
+        handle = open(target, "wb") if isinstance(target, str | Path) else target  # noqa: SIM115 - closed below
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(lines)
+        text.flush()
+        text.detach()
+        if handle is not target:
+            handle.close()
         return
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    on_disk = isinstance(target, str | Path)
+    options = {"constant_memory": True} if on_disk else {"in_memory": True}
+    workbook = xlsxwriter.Workbook(str(target) if on_disk else target, {**options, "strings_to_numbers": False})
     sheet = workbook.add_worksheet("rejected")
-    sheet.write_row(0, 0, HEADER, workbook.add_format({"bold": True}))
+    sheet.write_row(0, 0, header, workbook.add_format({"bold": True}))
     for number, line in enumerate(lines, start=1):
         sheet.write_number(number, 0, line[0])
         for column, cell in enumerate(line[1:], start=1):

@@ -10,7 +10,6 @@ transaction); rows outside the importer's region are rejected, never imported.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from django.utils import timezone
 from jingzhun.audit.chain import record
 from jingzhun.importer.cleaning import CleanError, clean_date, clean_text
 from jingzhun.importer.reading import ReadError, find_header, is_blank, read_table
+from jingzhun.importer.report import write_table
 from jingzhun.ledger.models import Event, ListImport, Problem, Status
 from jingzhun.ledger.transitions import default_deadline, week_of
 from jingzhun.registry import regions
@@ -268,23 +268,12 @@ def report_rows(rejections: list[dict]) -> list[tuple]:
 
 
 def report_csv(rejections: list[dict]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(REPORT_HEADER)
-    writer.writerows(report_rows(rejections))
-    return buffer.getvalue().encode("utf-8-sig")
+    buffer = io.BytesIO()
+    write_table(REPORT_HEADER, report_rows(rejections), buffer, ".csv")
+    return buffer.getvalue()
 
 
 def report_xlsx(rejections: list[dict]) -> bytes:
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
-    sheet = workbook.add_worksheet("rejected")
-    sheet.write_row(0, 0, REPORT_HEADER, workbook.add_format({"bold": True}))
-    for index, line in enumerate(report_rows(rejections), start=1):
-        sheet.write_number(index, 0, line[0])
-        for column, cell in enumerate(line[1:], start=1):
-            sheet.write_string(index, column, str(cell))
-    workbook.close()
+    write_table(REPORT_HEADER, report_rows(rejections), buffer, ".xlsx")
     return buffer.getvalue()
