@@ -41,3 +41,10 @@ def test_parent_and_ancestors_follow_the_levels():
         "511823000000",
         "511823105000",
     ]
+
+
+def test_a_childs_code_prefix_length_at_each_level():
+    from jingzhun.registry import regions
+
+    codes = ("510000000000", "511800000000", "511823000000", "511823100000", "511823100201")
+    assert [regions.child_prefix_length(code) for code in codes] == [4, 6, 9, 12, 12]

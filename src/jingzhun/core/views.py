@@ -9,13 +9,22 @@ from django.views.decorators.http import require_GET
 from jingzhun.registry.access import home_region_for
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send the user to their own region's page."""
-    region = home_region_for(request.user)
-    if region is None:
-        return redirect("registry:no-region")
-    return redirect("registry:region", code=region.code)
+def region_home(view_name: str):
+    """A view that sends the user to ``view_name``'s page of their own region (a superuser: the top region), or
+    to the page saying they have no region yet. The navigation's Registry, Findings and Ledger links use it."""
+
+    @login_required
+    @require_GET
+    def view(request: HttpRequest) -> HttpResponse:
+        region = home_region_for(request.user)
+        if region is None:
+            return redirect("registry:no-region")
+        return redirect(view_name, code=region.code)
+
+    return view
+
+
+home = region_home("registry:region")
 
 
 @require_GET

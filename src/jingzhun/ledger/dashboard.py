@@ -31,11 +31,6 @@ OPENING = (Event.Action.CREATED, Event.Action.REOPENED)
 CLEARING = (Event.Action.CLOSED, Event.Action.REJECTED)
 
 
-def child_prefix_length(region: Region) -> int:
-    index = regions.LEVELS.index(regions.level_of(region.code))
-    return regions.PREFIX_LENGTH[regions.LEVELS[min(index + 1, len(regions.LEVELS) - 1)]]
-
-
 @dataclass
 class Totals:
     by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Status.values, 0))
@@ -71,7 +66,7 @@ class MatrixRow:
 
 def matrix(problems, region: Region, children) -> tuple[list[MatrixRow], MatrixRow, list[str]]:
     """Active problems per child region and item (rows follow ``children``; a village has no rows)."""
-    length = child_prefix_length(region)
+    length = regions.child_prefix_length(region.code)
     rows = (
         problems.filter(status__in=ACTIVE)
         .annotate(prefix=Substr("region_code", 1, length))

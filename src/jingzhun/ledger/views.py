@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jingzhun.accounts.models import SECTOR_ITEMS, Sector
 from jingzhun.audit.chain import client_ip, record
 from jingzhun.core.uploads import validate_upload
+from jingzhun.core.views import region_home
 from jingzhun.ledger import access, dashboard, transitions
 from jingzhun.ledger.access import get_evidence_for_user, get_problem_for_user, problems_for
 from jingzhun.ledger.exports import write_xlsx
@@ -57,13 +58,7 @@ def _items(user) -> list[tuple[str, str]]:
     return [(item, dashboard.item_label(item)) for item in ITEMS if allowed is None or item in allowed]
 
 
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    region = home_region_for(request.user)
-    if region is None:
-        return redirect("registry:no-region")
-    return redirect("ledger:dashboard", code=region.code)
+home = region_home("ledger:dashboard")  # the navigation's link: this page for the user's own region
 
 
 # --- filters -----------------------------------------------------------------------------------------------------

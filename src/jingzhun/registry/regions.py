@@ -49,6 +49,12 @@ def subtree_bounds(code: str) -> tuple[str, str]:
     return prefix + "0" * pad, prefix + "9" * pad
 
 
+def child_prefix_length(code: str) -> int:
+    """Length of the code prefix that identifies a child of region ``code`` (a village is its own "child")."""
+    index = LEVELS.index(level_of(code))
+    return PREFIX_LENGTH[LEVELS[min(index + 1, len(LEVELS) - 1)]]
+
+
 def parent_code(code: str) -> str | None:
     """Return the code of the parent level, or None for a province."""
     level = level_of(code)

@@ -94,20 +94,13 @@ class ChildRow:
         return self.region.level != "village"
 
 
-def _child_prefix_length(region: Region) -> int:
-    """Length of the code prefix that identifies a child of ``region`` (a village is its own "child")."""
-    index = regions.LEVELS.index(regions.level_of(region.code))
-    child_level = regions.LEVELS[min(index + 1, len(regions.LEVELS) - 1)]
-    return regions.PREFIX_LENGTH[child_level]
-
-
 def _counts_by_child(user, region: Region) -> dict[str, RegionCounts]:
     """Count households, current members, types and monitored households per child region in ONE query.
 
     The rows are grouped by the first n digits of the village code (n = the child level's prefix length), so the
     query is a single range scan of the household_region_number index however many children there are.
     """
-    length = _child_prefix_length(region)
+    length = regions.child_prefix_length(region.code)
     rows = (
         households_for(user)
         .in_region(region.code)
@@ -137,7 +130,7 @@ def _counts_by_child(user, region: Region) -> dict[str, RegionCounts]:
 def _child_rows(user, region: Region) -> tuple[list[ChildRow], RegionCounts]:
     """Return the visible children of ``region`` with their counts, and the region's totals (two queries)."""
     counts = _counts_by_child(user, region)
-    length = _child_prefix_length(region)
+    length = regions.child_prefix_length(region.code)
     children = list(regions_for(user).filter(parent=region).order_by("code"))
     rows = [ChildRow(child, counts.get(child.code[:length], RegionCounts())) for child in children]
     total = RegionCounts()

@@ -29,6 +29,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks.exceptions import TaskResultDoesNotExist
 
 from jingzhun.audit.chain import client_ip, record
+from jingzhun.core.views import region_home
 from jingzhun.engine.compiler import check_rule
 from jingzhun.registry import masking, regions
 from jingzhun.registry.access import (
@@ -73,11 +74,6 @@ PAGE_SIZE_SETTING = "REGISTRY_PAGE_SIZE"
 
 
 # --- shared ------------------------------------------------------------------------------------------------------
-
-
-def _child_prefix_length(region: Region) -> int:
-    index = regions.LEVELS.index(regions.level_of(region.code))
-    return regions.PREFIX_LENGTH[regions.LEVELS[min(index + 1, len(regions.LEVELS) - 1)]]
 
 
 def _run_from_request(request: HttpRequest, region: Region):
@@ -132,14 +128,7 @@ class Filters:
 # --- overview ----------------------------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """Send the user to the findings overview of their own region (the navigation's "Findings" link)."""
-    region = home_region_for(request.user)
-    if region is None:
-        return redirect("registry:no-region")
-    return redirect("standards:region", code=region.code)
+home = region_home("standards:region")  # the navigation's link: this page for the user's own region
 
 
 @dataclass
@@ -162,7 +151,7 @@ def _grouped_counts(user, region: Region, run) -> tuple[dict[str, ItemCounts], d
     Groups by the child's code prefix and rule id (the finding_run_region_rule index: a range on region_code
     within the run), then sums rule ids into items in Python: a few hundred rows, never one per finding.
     """
-    length = _child_prefix_length(region)
+    length = regions.child_prefix_length(region.code)
     low, high = region.bounds
     rows = (
         findings_for(user)
@@ -211,7 +200,7 @@ def region_overview(request: HttpRequest, code: str) -> HttpResponse:
     }
     if run is not None:
         by_prefix, by_rule = _grouped_counts(user, region, run)
-        length = _child_prefix_length(region)
+        length = regions.child_prefix_length(region.code)
         rows = []
         if region.level != "village":
             for child in visible_children(user, region):
