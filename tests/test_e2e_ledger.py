@@ -56,6 +56,9 @@ def test_the_county_clears_its_ledger(page, live_server, personas, registry, tmp
     assert page.locator("[data-testid=status-closed]").inner_text() == "3"
     if os.environ.get("JINGZHUN_SCREENSHOTS"):
         page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.goto(f"{live_server.url}/checks/region/{COUNTY}/")  # the findings overview's chart draws too
+    page.wait_for_function("() => document.querySelector('#findings-chart canvas') !== null")
+    page.goto(f"{live_server.url}/ledger/region/{COUNTY}/")
     # Drill down: the town's row → its dashboard → its problems.
     page.locator("table.matrix a", has_text="富林镇").click()
     page.wait_for_url(f"**/ledger/region/{TOWN_A}/")

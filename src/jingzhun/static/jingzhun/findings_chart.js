@@ -1,5 +1,4 @@
-// Draw the findings overview's stacked bar chart (findings per item of the standard and subregion) from the JSON
-// the template wrote with json_script (no inline script: the pages run under a strict Content-Security-Policy).
+// The findings overview's stacked bar chart: findings per item of the standard and subregion (drawn by chart.js).
 (function () {
   "use strict";
 
@@ -16,16 +15,9 @@
     data: "#7f8c8d",
   };
 
-  function draw() {
-    var source = document.getElementById("findings-chart-data");
-    var target = document.getElementById("findings-chart");
-    if (!source || !target || !window.echarts) {
-      return;
-    }
-    var data = JSON.parse(source.textContent);
+  window.jingzhunChart("findings-chart", function (data) {
     var many = data.categories.length > 6;
-    var chart = window.echarts.init(target, null, { renderer: "canvas" });
-    chart.setOption({
+    return {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, type: "scroll" },
       grid: { left: 8, right: 8, bottom: 8, top: 40, containLabel: true },
@@ -46,15 +38,6 @@
           emphasis: { focus: "series" },
         };
       }),
-    });
-    window.addEventListener("resize", function () {
-      chart.resize();
-    });
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
-    draw();
-  }
+    };
+  });
 })();
