@@ -85,15 +85,6 @@ def _floor_sql(dialect: str) -> str:
     return f"SELECT COUNT(*) FROM {table} WHERE " + " OR ".join(terms)  # noqa: S608 - our own column names
 
 
-def _best(function, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def _measure_database(county) -> dict:
     from django.db import connection
 
@@ -106,16 +97,16 @@ def _measure_database(county) -> dict:
             cursor.execute(sql)
             assert cursor.fetchone()[0] == 0
 
-        floor_seconds = _best(floor)
+        floor_seconds = common.best(floor)
     runs = []
     result = {"floor_seconds": floor_seconds}
     if connection.vendor == "sqlite":  # the run split over two cores, and on one (both checked against the truth)
-        result["one_core_seconds"] = _best(lambda: runs.append(run_checks(county, YEAR, ledger=False, workers=1)))
+        result["one_core_seconds"] = common.best(lambda: runs.append(run_checks(county, YEAR, ledger=False, workers=1)))
         found = _found(runs[-1])
-        result["check_seconds"] = _best(lambda: runs.append(run_checks(county, YEAR, ledger=False, workers=2)))
+        result["check_seconds"] = common.best(lambda: runs.append(run_checks(county, YEAR, ledger=False, workers=2)))
         assert sorted(_found(runs[-1])) == sorted(found), "the two-core run found other findings than one core"
     else:
-        result["check_seconds"] = _best(lambda: runs.append(run_checks(county, YEAR, ledger=False)))
+        result["check_seconds"] = common.best(lambda: runs.append(run_checks(county, YEAR, ledger=False)))
     result.update(findings=runs[-1].total, found=_found(runs[-1]))
     return result
 
@@ -144,9 +135,9 @@ def _measure_duckdb(county, workdir: Path) -> dict:
     con = duckdb.connect()
     executor = executor_for("duckdb", con, snapshot=snapshot)
     floor_sql = _floor_sql("duckdb")
-    floor_seconds = _best(lambda: con.execute(floor_sql).fetchone())
+    floor_seconds = common.best(lambda: con.execute(floor_sql).fetchone())
     results = []
-    check_seconds = _best(lambda: results.append(executor.run(plan, values)))
+    check_seconds = common.best(lambda: results.append(executor.run(plan, values)))
     con.close()
     numbers = dict(Household.objects.values_list("id", "number"))
     ids = dict(Person.objects.values_list("id", "id_number"))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import check
+import common
 
 
 def main() -> None:
@@ -105,11 +106,11 @@ def _floor(backend: str, workdir: Path) -> float:
 
         con = duckdb.connect()
         DuckDBExecutor(con, snapshot=workdir / "snapshot")
-        return check._best(lambda: con.execute(sql).fetchone())
+        return common.best(lambda: con.execute(sql).fetchone())
     from django.db import connection
 
     with connection.cursor() as cursor:
-        return check._best(lambda: cursor.execute(sql) or cursor.fetchone())
+        return common.best(lambda: cursor.execute(sql) or cursor.fetchone())
 
 
 def _duckdb(county, workdir: Path, timings: list) -> tuple[float, list]:

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,3 +53,15 @@ def run_worker(script: str, backend: str, arguments: list[str], label: str) -> d
             print(f"{label} failed:\n{done.stderr[-4000:]}", file=sys.stderr)
             return {}
         return json.loads(lines[-1])
+
+
+def best(function, repeats: int = 3, *, warm_up: bool = False) -> float:
+    """The shortest of ``repeats`` timed calls, in seconds (after one untimed call with ``warm_up``)."""
+    if warm_up:
+        function()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return min(times)

@@ -119,16 +119,6 @@ def _shape(county, target: int) -> int:
     return Problem.objects.count()
 
 
-def _best(function, repeats: int = 5) -> float:
-    function()  # warm-up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def _measure(county) -> dict:
     from django.db import connection
     from django.test import Client
@@ -157,14 +147,14 @@ def _measure(county) -> dict:
             cursor.execute(f"SELECT COUNT(*), SUM(version) FROM {table}")  # noqa: S608
             cursor.fetchone()
 
-        result["baseline_ms"] = 1000 * _best(count)
+        result["baseline_ms"] = 1000 * common.best(count, 5, warm_up=True)
     for name, url in pages.items():
 
         def get(url=url):
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
 
-        seconds = _best(get)
+        seconds = common.best(get, 5, warm_up=True)
         with CaptureQueriesContext(connection) as queries:
             get()
         result["pages"][name] = {"ms": 1000 * seconds, "queries": len(queries)}
