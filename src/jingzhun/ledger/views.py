@@ -191,8 +191,7 @@ def _assign_targets(user, region: Region) -> list[tuple[str, str]]:
     if rank is None or not access.can_manage(user):
         return []
     levels = [level for level in regions.LEVELS if access.RANK[level] > rank][:2]
-    low, high = region.bounds
-    below = regions_for(user).filter(level__in=levels, code__gte=low, code__lte=high).order_by("code")[:500]
+    below = regions_for(user).subtree(region.code).filter(level__in=levels).order_by("code")[:500]
     targets = [(child.code, f"{child.name} · {child.get_level_display()}") for child in below]
     if user.region_id and access.level_name(user) in access.DEPARTMENT_ASSIGNERS:
         targets += [(f"sector:{value}", str(capfirst(label))) for value, label in Sector.choices]
@@ -211,9 +210,8 @@ class ListRow:
 
 
 def _units(user, region) -> list[tuple[str, str]]:
-    low, high = region.bounds
     options = [("none", _("Unassigned"))]
-    options += [(child.code, child.name) for child in regions_for(user).filter(code__gte=low, code__lte=high)
+    options += [(child.code, child.name) for child in regions_for(user).subtree(region.code)
                 .exclude(level="village").order_by("code")[:300]]  # fmt: skip
     options += [(f"sector:{value}", str(capfirst(label))) for value, label in Sector.choices]
     return options
@@ -472,9 +470,8 @@ def evidence_file(request: HttpRequest, problem: int, evidence: int) -> HttpResp
 
 
 def _region_choices(user, region: Region) -> list[tuple[str, str]]:
-    low, high = region.bounds
     return [(r.code, f"{r.name} · {r.get_level_display()}")
-            for r in regions_for(user).filter(code__gte=low, code__lte=high).order_by("code")[:2000]]  # fmt: skip
+            for r in regions_for(user).subtree(region.code).order_by("code")[:2000]]  # fmt: skip
 
 
 @login_required
