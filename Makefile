@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/check.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/campaign.py
 
 # The benchmarks at small size: CI runs them so they keep working (figures at full size: `make bench`).
 bench-small: install
@@ -51,6 +52,7 @@ bench-small: install
 	$(BIN)/python bench/check.py --small
 	$(BIN)/python bench/ledger.py --small
 	$(BIN)/python bench/import.py --small
+	$(BIN)/python bench/campaign.py --small
 
 messages: install
 	cd src/jingzhun && JINGZHUN_ENV=development ../../$(BIN)/jingzhun makemessages -l zh_Hans --no-obsolete && JINGZHUN_ENV=development ../../$(BIN)/jingzhun compilemessages
