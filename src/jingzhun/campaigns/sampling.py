@@ -232,8 +232,9 @@ def allocate(
     while True:
         free = [h for h in strata if h not in fixed]
         left = n - sum(fixed.values())
-        total = sum(weight[h] for h in free)
-        share = {h: (left * weight[h] / total if total > 0 else 0.0) for h in free}
+        basis = weight if any(weight[h] for h in free) else sizes  # no spread left: proportional to N_h
+        total = sum(basis[h] for h in free)
+        share = {h: (left * basis[h] / total if total > 0 else 0.0) for h in free}
         over = [h for h in free if share[h] > sizes[h]]
         if over:  # capped strata first: they free units for the others
             fixed.update({h: sizes[h] for h in over})
@@ -247,12 +248,13 @@ def allocate(
     result.update({h: math.floor(share[h]) for h in free})
     remainder = n - sum(result.values())
     order = sorted(free, key=lambda h: (-(share[h] - math.floor(share[h])), strata.index(h)))
-    for h in order:
-        if remainder <= 0:
-            break
-        if result[h] < sizes[h]:
-            result[h] += 1
-            remainder -= 1
+    # Then, should the bounds leave units over (never expected), to the strata with room, largest first.
+    order += sorted((h for h in strata if h in fixed), key=lambda h: (-sizes[h], strata.index(h)))
+    while remainder > 0:
+        for h in order:
+            if remainder > 0 and result[h] < sizes[h]:
+                result[h] += 1
+                remainder -= 1
     return {h: result[h] for h in strata}
 
 
