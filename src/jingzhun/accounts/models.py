@@ -49,6 +49,8 @@ class Permission(models.TextChoices):  # 权限
     MANAGE_PROBLEMS = "manage_problems", _("assign problems and enter them by hand")
     RECTIFY_PROBLEMS = "rectify_problems", _("rectify problems with evidence")
     VERIFY_PROBLEMS = "verify_problems", _("verify, close and reject problems")
+    MANAGE_CAMPAIGNS = "manage_campaigns", _("set up verification campaigns, draw samples, assign checkers")
+    VERIFY_HOUSEHOLDS = "verify_households", _("verify households in the field")
 
 
 #: The permission table a new database starts with (seeded by migration; afterwards the FunctionPermission rows,
@@ -64,10 +66,15 @@ DEFAULT_PERMISSIONS: dict[str, frozenset[str]] = {
             "manage_problems",
             "rectify_problems",
             "verify_problems",
+            "manage_campaigns",
+            "verify_households",
         }
     ),
-    # A checker (town office, work team) assigns down, rectifies and verifies the level below.
-    Function.CHECKER: frozenset({"view_registry", "manage_problems", "rectify_problems", "verify_problems"}),
+    # A checker (town office, work team) assigns down, rectifies and verifies the level below, and verifies
+    # households in the field.
+    Function.CHECKER: frozenset(
+        {"view_registry", "manage_problems", "rectify_problems", "verify_problems", "verify_households"}
+    ),
     Function.VIEWER: frozenset({"view_registry"}),
 }
 
