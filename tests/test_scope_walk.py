@@ -2,7 +2,7 @@
 
 The URL conf is introspected, so an endpoint added later is walked without anyone remembering to add it; a
 parameter this test does not know how to fill fails it with a message saying which. Each URL is requested with
-in-scope and out-of-scope values; a response may be 200, a redirect, 403/404/405 — and whatever it shows must not
+in-scope and out-of-scope values; a response may be 200, 204, a redirect, 403/404/405 — and whatever it shows must not
 contain a household number, a person's name or an ID number from outside the persona's subtree. An object outside
 the subtree must answer 404 (not 403: a user must not learn that it exists).
 """
@@ -17,6 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import COUNTY, OTHER_COUNTY, OTHER_VILLAGE, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, VILLAGE_D, VILLAGES
 from jingzhun.accounts.models import User
+from jingzhun.campaigns.models import SampleUnit
+from jingzhun.campaigns.service import can_manage as can_manage_campaign
 from jingzhun.importer.models import RegistryImport
 from jingzhun.importer.tasks import run_import
 from jingzhun.ledger import transitions
@@ -49,7 +51,7 @@ def declared_patterns():
 
 
 @pytest.fixture
-def world(registry, tmp_path, settings):
+def world(registry, personas, tmp_path, settings):
     """The conftest registry with findings and problems everywhere (a run over the whole province), evidence on a
     problem of every village, a problem-list import in the county and one in the other county, and a web registry
     import in town A and one in the other county whose rejection reports name their region's households and
@@ -73,9 +75,32 @@ def world(registry, tmp_path, settings):
         web_import(registry.household(VILLAGE_A), TOWN_A),
         web_import(registry.household(OTHER_VILLAGE), OTHER_COUNTY),
     ]
+    campaigns, photos = verification_campaigns(root, personas.town_officer)
     return {"households": households, "persons": list(Person.objects.select_related("household")),
             "problems": list(Problem.objects.all()), "evidence": evidence, "list_imports": list_imports,
-            "imports": imports}  # fmt: skip
+            "imports": imports, "campaigns": campaigns, "units": list(SampleUnit.objects.all()),
+            "photos": photos}  # fmt: skip
+
+
+def verification_campaigns(root, checker):
+    """A self-check of the county (town A's households assigned to the town's checker) and one of the other
+    county, each with a photo on a unit."""
+    import datetime as dt
+
+    from jingzhun.campaigns import service
+
+    campaigns, photos = [], []
+    for code in (COUNTY, OTHER_COUNTY):
+        campaign = service.create(root, name=f"walk {code}", region=Region.objects.get(code=code), level="self_check",
+                                  population="all", reference_date=dt.date(2026, 10, 31), items=["income"])  # fmt: skip
+        campaign = service.draw(campaign, root, design=None)
+        if code == COUNTY:
+            service.assign(campaign, root, checker=checker, region_code=TOWN_A)
+        unit = campaign.units.order_by("id").first()
+        upload = SimpleUploadedFile("door.png", b"\x89PNG\r\n\x1a\n" + b"\x01" * 32)
+        photos.append(service.add_photo(unit, root, upload))
+        campaigns.append(campaign)
+    return campaigns, photos
 
 
 def web_import(household: Household, scope: str) -> RegistryImport:
@@ -115,6 +140,14 @@ def values_for(parameter: str, world) -> list:
         return ["start", "close", "edit"]
     if parameter == "fmt":
         return ["csv", "xlsx"]
+    if parameter == "campaign_id":
+        return [campaign.pk for campaign in world["campaigns"]]
+    if parameter == "unit_id":
+        return [unit.pk for unit in world["units"]]
+    if parameter == "photo_id":
+        return [photo.pk for photo in world["photos"]]
+    if parameter == "what":
+        return ["sample", "results"]
     if parameter == "task_id":
         return ["00000000-0000-0000-0000-000000000000"]
     raise AssertionError(f"the scope walk does not know how to fill URL parameter {parameter!r}: add it here")
@@ -179,7 +212,7 @@ def test_no_response_shows_anything_outside_the_personas_region(client, personas
             for query in ("", "?format=csv", "?q=" + outsider_id):
                 response = client.get(url + query)
                 walked += 1
-                assert response.status_code in (200, 301, 302, 403, 404, 405), (url, response.status_code)
+                assert response.status_code in (200, 204, 301, 302, 403, 404, 405), (url, response.status_code)
                 if response.status_code == 403 and "code" in kwargs and not in_scope(user, kwargs["code"]):
                     pytest.fail(f"{url} answered 403 for another region: it must be 404")
                 if "pk" in kwargs:
@@ -195,6 +228,17 @@ def test_no_response_shows_anything_outside_the_personas_region(client, personas
                     batch = next(b for b in world["list_imports"] if b.pk == kwargs["batch"])
                     if not in_scope(user, batch.region_code):
                         assert response.status_code == 404, (url, response.status_code)
+                if "campaign_id" in kwargs:
+                    campaign = next(c for c in world["campaigns"] if c.pk == kwargs["campaign_id"])
+                    checks_in_it = campaign.units.filter(checker=user).exists()
+                    if not in_scope(user, campaign.region_id) and not checks_in_it:
+                        assert response.status_code in (404, 405), (url, response.status_code)
+                if "unit_id" in kwargs:
+                    unit = next(u for u in world["units"] if u.pk == kwargs["unit_id"])
+                    checks_it = unit.checker_id == user.pk and in_scope(user, unit.region_code)
+                    manages_it = name == "campaigns:photo" and can_manage_campaign(user, unit.campaign)
+                    if not (checks_it or manages_it):  # a photo is also shown to the campaign's managers
+                        assert response.status_code in (404, 405), (url, response.status_code)
                 body = b"".join(response.streaming_content) if response.streaming else response.content
                 text = body.decode("utf-8", errors="replace")
                 leaked = [secret for secret in hidden if secret in text and not (query and secret == outsider_id)]

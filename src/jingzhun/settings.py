@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "jingzhun.standards",
     "jingzhun.audit",
     "jingzhun.ledger",
+    "jingzhun.campaigns",
 ]
 
 MIDDLEWARE = [

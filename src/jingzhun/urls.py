@@ -15,5 +15,6 @@ urlpatterns = [
     path("checks/", include("jingzhun.standards.urls")),
     path("audit/", include("jingzhun.audit.urls")),
     path("ledger/", include("jingzhun.ledger.urls")),
+    path("campaigns/", include("jingzhun.campaigns.urls")),
     path("admin/", admin.site.urls),
 ]

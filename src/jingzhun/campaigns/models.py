@@ -1,0 +1,229 @@
+"""Verification campaigns (排查): self-check, re-check and spot-check of households, item by item.
+
+A campaign covers a region. Its units are drawn once (``jingzhun.campaigns.service.draw``) under a stored design:
+the seed, the frame's hash and size, the design and sample-size computation are kept with the draw so anyone can
+re-draw the same sample. Checkers record an observation per item on their units; reconciliation turns every
+inconsistency into a ledger problem; the estimates follow the design (``jingzhun.campaigns.results``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# What a campaign may verify: the items of the standard the field can see, and the household's members.
+ITEM_LABELS = {
+    "members": _("members"),
+    "income": _("income"),
+    "food": _("food"),
+    "clothing": _("clothing"),
+    "education": _("education"),
+    "medical": _("medical care"),
+    "housing": _("housing"),
+    "water": _("drinking water"),
+}
+ITEMS = tuple(ITEM_LABELS)
+
+
+class Level(models.TextChoices):  # 核查层级
+    SELF_CHECK = "self_check", _("self-check (every household)")  # 县级自查
+    RE_CHECK = "re_check", _("re-check (sample)")  # 市州复查
+    SPOT_CHECK = "spot_check", _("spot-check (sample)")  # 省级抽查
+
+
+class Population(models.TextChoices):  # 核查对象
+    ALL = "all", _("all registered households")
+    EXITED = "exited", _("exited households")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    DRAWN = "drawn", _("sample drawn")
+    CLOSED = "closed", _("closed")
+
+
+class Campaign(models.Model):  # 核查任务
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(
+        "registry.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="campaigns"
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    population = models.CharField(_("households"), max_length=8, choices=Population.choices, default=Population.ALL)
+    reference_date = models.DateField(_("reference date"))
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    items = models.JSONField(_("items to verify"), default=list)
+    # The campaign this one re-checks (a city re-check of a county self-check): the level comparison reads both.
+    parent = models.ForeignKey(
+        "self", verbose_name=_("re-checks"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    # The draw, stored for audit and reproduction: design (sampling.Design.as_dict), the sample size computation,
+    # the seed, the frame's size and hash, and what the draw reported (strata, clusters, interval, …).
+    design = models.JSONField(_("design"), default=dict, blank=True)
+    size = models.JSONField(_("sample size"), default=dict, blank=True)
+    seed = models.BigIntegerField(_("seed"), null=True, blank=True)
+    frame_size = models.PositiveIntegerField(_("frame size"), default=0)
+    frame_hash = models.CharField(_("frame hash"), max_length=64, blank=True)
+    outside_size = models.PositiveIntegerField(_("outside households listed"), default=0)
+    details = models.JSONField(_("draw details"), default=dict, blank=True)
+    drawn_at = models.DateTimeField(_("drawn"), null=True, blank=True)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("drawn by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("verification campaign")
+        verbose_name_plural = _("verification campaigns")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_sample(self) -> bool:
+        return self.level != Level.SELF_CHECK
+
+
+class OutsideHousehold(models.Model):  # 非建档立卡户 (outside frame for the omission rate)
+    """A rural household outside the registry, listed for the campaign (e.g. from the village's residents' list)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="outside")
+    village = models.ForeignKey("registry.Region", verbose_name=_("village"), on_delete=models.PROTECT,
+                                related_name="+")  # fmt: skip
+    head_name = models.CharField(_("head of household"), max_length=50)
+    persons = models.PositiveSmallIntegerField(_("persons"), default=1)
+    reference = models.CharField(_("reference"), max_length=60, blank=True)  # the list's own number for it
+
+    class Meta:
+        verbose_name = _("outside household")
+        verbose_name_plural = _("outside households")
+        ordering = ["campaign", "village", "id"]
+
+    def __str__(self) -> str:
+        return self.head_name
+
+
+class UnitStatus(models.TextChoices):
+    PENDING = "pending", _("not started")
+    STARTED = "started", _("in progress")
+    DONE = "done", _("done")
+
+
+class SampleUnit(models.Model):  # 样本户
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="units")
+    household = models.ForeignKey(
+        "registry.Household", verbose_name=_("household"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    outside = models.ForeignKey(
+        OutsideHousehold, verbose_name=_("outside household"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    region_code = models.CharField(_("village"), max_length=12)
+    stratum = models.CharField(_("stratum"), max_length=12, blank=True)
+    cluster = models.CharField(_("cluster"), max_length=12, blank=True)
+    probability = models.FloatField(_("inclusion probability"))
+    weight = models.FloatField(_("design weight"))
+    persons = models.PositiveSmallIntegerField(_("persons"), default=0)  # at the draw (registry or outside list)
+    exited = models.BooleanField(_("exited household"), default=False)
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("checker"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="campaign_units",
+    )  # fmt: skip
+    status = models.CharField(_("status"), max_length=8, choices=UnitStatus.choices, default=UnitStatus.PENDING)
+    version = models.PositiveIntegerField(default=0)
+    # The idempotency token of the last submission: the same form sent twice is recognised and not applied twice.
+    last_token = models.CharField(max_length=64, blank=True)
+    # Exited households: does the household stably meet the standard (no → 错退)? Outside households: persons who
+    # met the standard yet were never registered (漏评). Every household: does it approve (认可)?
+    standard_met = models.BooleanField(_("stably meets the standard"), null=True, blank=True)
+    omitted_persons = models.PositiveSmallIntegerField(_("persons omitted"), null=True, blank=True)
+    satisfied = models.BooleanField(_("approves"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sample unit")
+        verbose_name_plural = _("sample units")
+        ordering = ["campaign", "region_code", "id"]
+        indexes = [
+            models.Index(fields=["campaign", "checker", "status"], name="unit_campaign_checker"),
+            models.Index(fields=["campaign", "region_code"], name="unit_campaign_region"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "household"], name="unit_once_per_household"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.household_id or 'outside ' + str(self.outside_id)}"
+
+    @property
+    def is_outside(self) -> bool:
+        return self.outside_id is not None
+
+
+class Result(models.TextChoices):
+    CONSISTENT = "consistent", _("consistent")
+    INCONSISTENT = "inconsistent", _("inconsistent")
+    UNVERIFIABLE = "unverifiable", _("could not verify")
+
+
+class Observation(models.Model):  # 核查结果 (one per unit and item)
+    unit = models.ForeignKey(SampleUnit, on_delete=models.CASCADE, related_name="observations")
+    item = models.CharField(_("item"), max_length=12)
+    result = models.CharField(_("result"), max_length=12, choices=Result.choices)
+    observed = models.CharField(_("observed value"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    problem = models.ForeignKey(
+        "ledger.Problem", verbose_name=_("ledger problem"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+        ordering = ["unit", "id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "item"], name="observation_once_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.item} {self.result}"
+
+
+def photo_path(instance: Photo, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    unit = instance.unit_id
+    return f"campaigns/{instance.unit.campaign_id}/{unit // 1000:04d}/{unit}/{instance.sha256[:16]}.{suffix}"
+
+
+class Photo(models.Model):  # 佐证照片
+    unit = models.ForeignKey(SampleUnit, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("file"), upload_to=photo_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=8)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["unit", "id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "sha256"], name="photo_once_per_unit")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,424 @@
+"""Campaign pages: the list with progress, setting up a campaign, its design with a sample-size preview and the
+draw, checker assignment, the results with intervals in plain words, the .xlsx exports, and the checker's
+phone-sized field pages.
+
+Every query starts from ``campaigns_for`` / ``get_campaign_for_user`` / ``get_unit_for_checker``: another
+region's campaign or household answers 404. Every change goes through ``service`` (rights, audit).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from jingzhun.campaigns import exports, results, service
+from jingzhun.campaigns.field import registry_summary
+from jingzhun.campaigns.forms import AssignForm, CampaignForm, DesignForm, OutsideForm, PhotoForm
+from jingzhun.campaigns.models import ITEM_LABELS, CampaignStatus, Result, UnitStatus
+from jingzhun.campaigns.outside import OutsideListError, read_outside
+from jingzhun.registry import regions
+from jingzhun.registry.access import get_region_for_user, heads_of, regions_for
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@login_required
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = list(
+        service.campaigns_for(request.user)
+        .select_related("region")
+        .annotate(units_all=Count("units"), units_done=Count("units", filter=Q(units__status=UnitStatus.DONE)))
+    )
+    for campaign in campaigns:
+        campaign.percent = round(100 * campaign.units_done / campaign.units_all) if campaign.units_all else 0
+    mine = service.units_for_checker(request.user).exclude(status=UnitStatus.DONE).count()
+    return render(request, "campaigns/list.html", {
+        "campaigns": campaigns, "can_create": request.user.has_function_permission("manage_campaigns"),
+        "my_open_units": mine,
+    })  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_function_permission("manage_campaigns"):
+        raise PermissionDenied
+    scope = regions_for(request.user).exclude(level="village").order_by("code")[:500]
+    parents = service.campaigns_for(request.user).filter(status__in=[CampaignStatus.DRAWN, CampaignStatus.CLOSED])
+    form = CampaignForm(request.POST or None, regions=scope, parents=parents,
+                        initial={"region": request.user.region_id})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        region = get_region_for_user(request.user, data["region"])
+        parent = service.get_campaign_for_user(request.user, data["parent"]) if data.get("parent") else None
+        try:
+            campaign = service.create(request.user, name=data["name"], region=region, level=data["level"],
+                                      population=data["population"], reference_date=data["reference_date"],
+                                      items=data["items"], deadline=data.get("deadline"), parent=parent)  # fmt: skip
+        except service.CampaignError as exc:
+            raise PermissionDenied(str(exc)) from None
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("campaigns:detail", campaign_id=campaign.pk)
+    return render(request, "campaigns/new.html", {"form": form})
+
+
+def _detail_context(request, campaign, design_form=None, outside_form=None, assign_form=None) -> dict:
+    user = request.user
+    manage = service.can_manage(user, campaign)
+    context = {"campaign": campaign, "can_manage": manage, "items": [ITEM_LABELS[i] for i in campaign.items]}
+    if campaign.status == CampaignStatus.DRAFT:
+        rows = service.build_frame(campaign)
+        context["frame_size"] = len(rows.frame.ids)
+        context["outside_count"] = campaign.outside.count()
+        if manage:
+            design_form = design_form or DesignForm()
+            context["design_form"] = design_form
+            context["outside_form"] = outside_form or OutsideForm()
+            context["preview"] = _preview(design_form, context["frame_size"]) if campaign.is_sample else None
+    else:
+        progress = results.progress(campaign)
+        context["progress"] = progress
+        context["chart"] = {
+            "towns": [town["name"] for town in progress["towns"]],
+            "done": [town["done"] for town in progress["towns"]],
+            "started": [town["started"] for town in progress["towns"]],
+            "pending": [town["all"] - town["done"] - town["started"] for town in progress["towns"]],
+            "labels": {"done": _("done"), "started": _("in progress"), "pending": _("not started")},
+        }
+        if manage and campaign.status == CampaignStatus.DRAWN:
+            towns = regions_for(user).filter(code__range=regions.subtree_bounds(campaign.region_id))
+            towns = towns.filter(level__in=["town", "village"]).order_by("code")[:2000]
+            context["assign_form"] = assign_form or AssignForm(regions=towns, checkers=service.checkers_for(campaign))
+            context["reconcilable"] = (
+                campaign.units.filter(status=UnitStatus.DONE, observations__result=Result.INCONSISTENT,
+                                      observations__problem__isnull=True, household__isnull=False).count()
+            )  # fmt: skip
+    return context
+
+
+def _preview(form: DesignForm, population: int):
+    if not form.is_bound:
+        initial = {name: field.initial for name, field in form.fields.items() if field.initial is not None}
+        form = DesignForm(data=initial)
+    if not form.is_valid():
+        return None
+    design, size = form.design(population)
+    return {"size": size, "design": design}
+
+
+@login_required
+@require_GET
+def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = service.get_campaign_for_user(request.user, campaign_id)
+    return render(request, "campaigns/detail.html", _detail_context(request, campaign))
+
+
+@login_required
+@require_GET
+def size_preview(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The sample size the design form gives, with its formula (htmx swaps it in as the form changes)."""
+    campaign = service.get_campaign_for_user(request.user, campaign_id)
+    if not service.can_manage(request.user, campaign):
+        raise PermissionDenied
+    if campaign.status != CampaignStatus.DRAFT:  # drawn meanwhile (a change event racing the draw): nothing to show
+        return HttpResponse(status=204)
+    form = DesignForm(request.GET)
+    frame_size = len(service.build_frame(campaign).frame.ids)
+    return render(request, "campaigns/_preview.html",
+                  {"preview": _preview(form, frame_size), "form": form, "frame_size": frame_size})  # fmt: skip
+
+
+@login_required
+@require_POST
+def draw(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = service.get_campaign_for_user(request.user, campaign_id)
+    if not service.can_manage(request.user, campaign):
+        raise PermissionDenied
+    form = DesignForm(request.POST)
+    design, size = None, None
+    if campaign.is_sample and not form.is_valid():
+        return render(request, "campaigns/detail.html", _detail_context(request, campaign, design_form=form),
+                      status=400)  # fmt: skip
+    data = form.cleaned_data if form.is_valid() else {}
+    frame_size = len(service.build_frame(campaign, data.get("stratify_by", "town")).frame.ids)
+    if campaign.is_sample:
+        design, size = form.design(frame_size)
+    try:
+        service.draw(campaign, request.user, design=design, stratify_by=data.get("stratify_by", "town"),
+                     size=size.__dict__ if size else {}, seed=data.get("seed"),
+                     outside_n=data.get("outside_n") or 0)  # fmt: skip
+    except service.CampaignError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, _("The sample has been drawn."))
+    return redirect("campaigns:detail", campaign_id=campaign.pk)
+
+
+@login_required
+@require_POST
+def upload_outside(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = service.get_campaign_for_user(request.user, campaign_id)
+    if not service.can_manage(request.user, campaign):
+        raise PermissionDenied
+    form = OutsideForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "campaigns/detail.html", _detail_context(request, campaign, outside_form=form),
+                      status=400)  # fmt: skip
+    upload = form.cleaned_data["file"]
+    suffix = Path(upload.name or "list.xlsx").suffix.lower()
+    if suffix not in (".xlsx", ".xls", ".csv"):
+        messages.error(request, _("Upload an .xlsx, .xls or .csv file."))
+        return redirect("campaigns:detail", campaign_id=campaign.pk)
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        try:
+            rows = read_outside(Path(handle.name))
+        except OutsideListError as exc:
+            messages.error(request, str(exc))
+            return redirect("campaigns:detail", campaign_id=campaign.pk)
+    try:
+        added, rejected = service.add_outside(campaign, request.user, rows)
+    except service.CampaignError as exc:
+        messages.error(request, str(exc))
+        return redirect("campaigns:detail", campaign_id=campaign.pk)
+    messages.success(request, _("%(added)d outside households listed, %(rejected)d rows rejected.") % {
+        "added": added, "rejected": len(rejected)})  # fmt: skip
+    for rejection in rejected[:20]:
+        messages.warning(request, _("Row %(row)s: %(reason)s") % rejection)
+    return redirect("campaigns:detail", campaign_id=campaign.pk)
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = service.get_campaign_for_user(request.user, campaign_id)
+    if not service.can_manage(request.user, campaign):
+        raise PermissionDenied
+    code = request.POST.get("region", "")
+    region = get_region_for_user(request.user, code)
+    try:
+        checker = get_user_model().objects.get(pk=int(request.POST.get("checker", "")))
+    except (ValueError, get_user_model().DoesNotExist):
+        raise Http404("user not found") from None
+    try:
+        count = service.assign(campaign, request.user, checker=checker, region_code=region.code,
+                               only_unassigned=not request.POST.get("reassign"))  # fmt: skip
+    except service.CampaignError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(count)d households assigned to %(name)s.") % {
+            "count": count, "name": checker.get_full_name() or checker.username})  # fmt: skip
+    return redirect("campaigns:detail", campaign_id=campaign.pk)
+
+
+@login_required
+@require_POST
+def reconcile(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    from jingzhun.ledger.transitions import TransitionError
+
+    campaign = service.get_campaign_for_user(request.user, campaign_id)
+    try:
+        created = service.reconcile(campaign, request.user)
+    except (service.CampaignError, TransitionError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(count)d problems entered in the ledger.") % {"count": created})
+    return redirect("campaigns:results", campaign_id=campaign.pk)
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = service.get_campaign_for_user(request.user, campaign_id)
+    try:
+        service.close(campaign, request.user)
+    except service.CampaignError as exc:
+        messages.error(request, str(exc))
+    return redirect("campaigns:detail", campaign_id=campaign.pk)
+
+
+@login_required
+@require_GET
+def campaign_results(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = service.get_campaign_for_user(request.user, campaign_id)
+    lines = results.estimates(campaign)
+    chart = {
+        "labels": [line.label for line in lines],
+        "rates": [_pct(line.estimate.rate) if line.estimate else None for line in lines],
+        "lows": [_pct(line.estimate.low) if line.estimate else None for line in lines],
+        "highs": [_pct(line.estimate.high) if line.estimate else None for line in lines],
+        "name": _("estimate"),
+        "interval": _("confidence interval"),
+    }
+    return render(request, "campaigns/results.html", {
+        "campaign": campaign, "lines": lines, "chart": chart, "comparison": results.comparison(campaign),
+        "can_manage": service.can_manage(request.user, campaign), "progress": results.progress(campaign)["total"],
+    })  # fmt: skip
+
+
+def _pct(value):
+    return None if value is None else round(value * 100, 2)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, campaign_id: int, what: str) -> FileResponse:
+    campaign = service.get_campaign_for_user(request.user, campaign_id)
+    if what not in ("sample", "results"):
+        raise Http404
+    if what == "sample" and not service.can_manage(request.user, campaign):
+        raise PermissionDenied
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    if what == "sample":
+        exports.write_sample(campaign, request.user, handle)
+    else:
+        exports.write_results(campaign, handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=f"campaign-{campaign.pk}-{what}.xlsx")
+
+
+# --- field pages (phone-sized) ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def field_list(request: HttpRequest) -> HttpResponse:
+    units = list(
+        service.units_for_checker(request.user).select_related("campaign", "household", "outside")
+        .order_by("status", "region_code", "id")[:1000]
+    )  # fmt: skip
+    heads = heads_of(request.user, [unit.household_id for unit in units if unit.household_id])
+    village_names = dict(
+        regions_for(request.user).filter(code__in={unit.region_code for unit in units}).values_list("code", "name")
+    )
+    for unit in units:
+        head = heads.get(unit.household_id)
+        unit.head_name = unit.outside.head_name if unit.outside_id else (head.name if head else "")
+        unit.village_name = village_names.get(unit.region_code, unit.region_code)
+    open_units = [unit for unit in units if unit.status != UnitStatus.DONE]
+    done_units = [unit for unit in units if unit.status == UnitStatus.DONE]
+    return render(request, "campaigns/field_list.html", {"open_units": open_units, "done_units": done_units})
+
+
+def _answers(request) -> dict[str, service.Answer]:
+    answers = {}
+    for key in request.POST:
+        if key.startswith("result-"):
+            item = key.removeprefix("result-")
+            answers[item] = service.Answer(
+                result=request.POST.get(key, ""), observed=request.POST.get(f"observed-{item}", ""),
+                reason=request.POST.get(f"reason-{item}", ""),
+            )  # fmt: skip
+    return answers
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def _coordinate(value: str | None, limit: int):
+    try:
+        number = Decimal(value or "")
+    except InvalidOperation:
+        return None
+    return number.quantize(Decimal("0.000001")) if abs(number) <= limit else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def field_unit(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = service.get_unit_for_checker(request.user, unit_id)
+    error = ""
+    if request.method == "POST":
+        omitted = request.POST.get("omitted_persons", "").strip()
+        try:
+            saved, _applied = service.save_unit(
+                unit, request.user, answers=_answers(request), token=request.POST.get("token", ""),
+                version=int(request.POST.get("version", "-1")), submit="submit" in request.POST,
+                standard_met=_yes_no(request.POST.get("standard_met")),
+                satisfied=_yes_no(request.POST.get("satisfied")),
+                omitted_persons=int(omitted) if omitted.isdigit() else None,
+                note=request.POST.get("note", "")[:2000],
+                latitude=_coordinate(request.POST.get("latitude"), 90),
+                longitude=_coordinate(request.POST.get("longitude"), 180),
+            )  # fmt: skip
+        except ValidationError as exc:
+            error = _errors(exc)
+        except (service.CampaignError, ValueError) as exc:
+            error = str(exc)
+        else:
+            if saved.status == UnitStatus.DONE:
+                messages.success(request, _("Submitted. Thank you."))
+                return redirect("campaigns:field")
+            messages.success(request, _("Saved; you can come back to it."))
+            return redirect("campaigns:field-unit", unit_id=unit.pk)
+    observations = {obs.item: obs for obs in unit.observations.all()}
+    posted = _answers(request) if request.method == "POST" else {}
+    summary = registry_summary(request.user, unit)
+    rows = []
+    for item in unit.campaign.items:
+        answer = posted.get(item) or observations.get(item)
+        rows.append({
+            "item": item, "label": ITEM_LABELS[item], "registry": summary.get(item, ""),
+            "result": getattr(answer, "result", ""), "observed": getattr(answer, "observed", ""),
+            "reason": getattr(answer, "reason", ""),
+        })  # fmt: skip
+    return render(request, "campaigns/field_unit.html", {
+        "unit": unit, "rows": rows, "summary": summary, "token": service.new_token(), "error": error,
+        "results": Result.choices, "photo_form": PhotoForm(), "photos": unit.photos.all(),
+        "posted": request.POST if request.method == "POST" else None,
+    }, status=400 if error else 200)  # fmt: skip
+
+
+@login_required
+@require_POST
+def field_photo(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = service.get_unit_for_checker(request.user, unit_id)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            service.add_photo(unit, request.user, form.cleaned_data["photo"])
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("Photo added."))
+    else:
+        messages.error(request, _("Choose a photo first."))
+    return redirect(reverse("campaigns:field-unit", kwargs={"unit_id": unit.pk}) + "#photos")
+
+
+@login_required
+@require_GET
+def photo_file(request: HttpRequest, unit_id: int, photo_id: int) -> FileResponse:
+    """A unit's photo: for its checker, and for those who may manage the campaign."""
+    from jingzhun.campaigns.models import Photo
+
+    try:
+        found = Photo.objects.select_related("unit", "unit__campaign").get(pk=photo_id, unit_id=unit_id)
+    except (Photo.DoesNotExist, ValueError):
+        raise Http404 from None
+    campaign = service.get_campaign_for_user(request.user, found.unit.campaign_id)
+    if found.unit.checker_id != request.user.pk and not service.can_manage(request.user, campaign):
+        raise Http404
+    return FileResponse(found.file.open("rb"), filename=found.name)
