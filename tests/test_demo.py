@@ -116,3 +116,20 @@ def test_serve_runs_gunicorn_with_static_files_and_login(demo_dir):
     # The access log names paths, never query strings: no ID number reaches the log.
     assert '"GET /login/"' in output
     assert "11010519491231002X" not in output
+
+
+def test_the_demo_campaign_was_drawn_and_verified_through_the_campaigns_own_functions(demo_dir):
+    data_dir, _ = demo_dir
+    db = sqlite3.connect(data_dir / "demo.sqlite3")
+    status, seed, frame_size, frame_hash = db.execute(
+        "SELECT status, seed, frame_size, frame_hash FROM campaigns_campaign"
+    ).fetchone()
+    assert status == "drawn" and seed == 2026 and len(frame_hash) == 64
+    exited = db.execute("SELECT count(*) FROM registry_household WHERE household_type = '脱贫户'").fetchone()[0]
+    assert frame_size == exited
+    units = dict(db.execute("SELECT status, count(*) FROM campaigns_sampleunit GROUP BY status").fetchall())
+    assert units.get("done", 0) > 0 and units.get("pending", 0) > 0  # partly verified
+    unassigned = db.execute("SELECT count(*) FROM campaigns_sampleunit WHERE checker_id IS NULL").fetchone()[0]
+    assert unassigned == 0
+    audited = db.execute("SELECT count(*) FROM audit_auditentry WHERE action = 'campaign_unit_submitted'").fetchone()
+    assert audited[0] == units["done"]

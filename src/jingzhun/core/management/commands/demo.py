@@ -39,6 +39,7 @@ class Command(BaseCommand):
         logins = self._create_users()
         self._check()
         self._ledger_activity()
+        self._campaign()
         self._print_logins(logins, bind, time.monotonic() - started)
         if not no_serve:
             call_command("serve", bind=bind)
@@ -94,6 +95,14 @@ class Command(BaseCommand):
                 transitions.close(problem, town, result="乡镇入户复核，整改到位")
         self.stdout.write(f"Ledger: problems assigned down the hierarchy; {len(mine)} rectified by the village")
 
+    def _campaign(self) -> None:
+        """A city re-check of the county's exited households, drawn, assigned and two-thirds verified."""
+        from jingzhun.campaigns import demo
+
+        users = {user.username: user for user in User.objects.filter(username__in=["county", "checker"])}
+        pk = demo.build(users["county"], users["checker"], settings.DATA_DIR / "demo-truth.csv")
+        self.stdout.write(f"Verification: campaign {pk} drawn, assigned and partly verified")
+
     def _create_users(self) -> list[tuple[str, str, Region | None]]:
         county = Region.objects.filter(level="county").order_by("code").first()
         if county is None:
@@ -112,6 +121,7 @@ class Command(BaseCommand):
             ("county", Function.DATA_OFFICER, county, "县级数据专员"),
             ("town", Function.DATA_OFFICER, town, "乡镇数据专员"),
             ("village", Function.DATA_OFFICER, village, "村级信息员"),
+            ("checker", Function.CHECKER, town, "乡镇核查员"),
             ("viewer", Function.VIEWER, county, "县级查看员"),
             ("medical", Function.DATA_OFFICER, county, "县医保局"),
         ]
