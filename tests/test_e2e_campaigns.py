@@ -3,13 +3,10 @@ sample size change as the margin of error changes (htmx), draws, assigns the tow
 the checker verifies a household on a phone-sized page (one item inconsistent), saving once and submitting; the
 county officer reads the results (ECharts) and enters the inconsistency in the ledger.
 
-With JINGZHUN_SCREENSHOTS=1 the pages are saved to docs/screenshots/campaign-*.png.
+The screenshots in docs/ come from the same walk on the demo county: scripts/walkthrough.py.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 
@@ -20,12 +17,6 @@ from jingzhun.ledger.models import Problem, Source
 from test_e2e import browser, page, sign_in  # noqa: F401 - the browser fixtures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-
-
-def shot(page, name: str) -> None:  # noqa: F811
-    if os.environ.get("JINGZHUN_SCREENSHOTS"):
-        page.screenshot(path=str(SHOTS / f"campaign-{name}.png"), full_page=True)
 
 
 def test_a_campaign_from_design_to_ledger(browser, page, live_server, personas, regions):  # noqa: F811
@@ -49,7 +40,6 @@ def test_a_campaign_from_design_to_ledger(browser, page, live_server, personas, 
         f"() => document.querySelector('#size-preview strong')?.textContent === '{wanted}'"
     )  # htmx swapped in the new size
     page.fill("input[name=seed]", "7")
-    shot(page, "design")
     page.click(".design-form button.primary")
     page.wait_for_load_state("networkidle")
     campaign.refresh_from_db()
@@ -81,7 +71,6 @@ def test_a_campaign_from_design_to_ledger(browser, page, live_server, personas, 
     if unit.exited:
         field.check("input[name=standard_met][value=yes]")
     field.check("input[name=satisfied][value=yes]")
-    shot(field, "field")
     field.click("button[name=submit]")
     field.wait_for_url("**/campaigns/field/")
     unit.refresh_from_db()
@@ -93,7 +82,6 @@ def test_a_campaign_from_design_to_ledger(browser, page, live_server, personas, 
     # The county officer: progress, results, reconciliation into the ledger.
     page.goto(f"{live_server.url}/campaigns/{campaign.pk}/")
     page.wait_for_function("() => document.querySelector('#campaign-progress canvas') !== null")
-    shot(page, "progress")
     page.click("form[action$='/reconcile/'] button")
     page.wait_for_url("**/results/")
     page.wait_for_function("() => document.querySelector('#campaign-results canvas') !== null")
@@ -101,4 +89,3 @@ def test_a_campaign_from_design_to_ledger(browser, page, live_server, personas, 
     assert problem.source == Source.VERIFICATION and problem.item == "housing"
     assert problem.household_id == unit.household_id
     assert "置信区间" in page.locator(".sentences").inner_text()
-    shot(page, "results")

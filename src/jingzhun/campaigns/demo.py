@@ -23,21 +23,28 @@ from jingzhun.registry.models import Household, Region
 from jingzhun.standards.rules import load_ruleset
 from jingzhun.synth.names import NameMaker
 
-STANDARD_ITEMS = {"income", "food", "clothing", "education", "medical", "housing", "water"}
+# Findings that make an exited household a wrong exit (income below the line, food or clothing insecure, unsafe
+# housing); the members item is found inconsistent where the recorded household size disagrees (DQ-013).
+WRONG_EXIT_RULES = frozenset({"INC-001", "FOO-001", "FOO-002", "HOU-001"})
+MEMBER_RULES = frozenset({"DQ-013"})
 UNVERIFIABLE = ("户主外出务工，家中无人", "相关证明材料不在家中", "系统信息待核对")
 
 
-def truth_items(path: Path) -> dict[str, set[str]]:
-    """Household number → the items of the standard its planted findings belong to (members ← data quality)."""
-    items = {rule.id: rule.item for rule in load_ruleset().rules}
+def truth_rules(path: Path) -> dict[str, set[str]]:
+    """Household number → the rules its planted findings fire."""
     found: dict[str, set[str]] = defaultdict(set)
     if not path.exists():
         return found
     with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            item = items.get(row["rule_id"], "")
-            found[row["household_no"]].add("members" if item == "data" else item)
+            found[row["household_no"]].add(row["rule_id"])
     return found
+
+
+def items_of(rules: set[str], item_of: dict[str, str]) -> set[str]:
+    """The campaign items a household's findings put in question (data-quality rules only for its members)."""
+    items = {item_of.get(rule, "") for rule in rules if not rule.startswith("DQ-")}
+    return items | ({"members"} if rules & MEMBER_RULES else set())
 
 
 def build(county_user, checker, truth: Path, *, seed: int = 2026, share_done: float = 0.7) -> int:
@@ -65,13 +72,15 @@ def build(county_user, checker, truth: Path, *, seed: int = 2026, share_done: fl
                             outside_n=min(60, len(outside)))  # fmt: skip
     service.assign(campaign, county_user, checker=checker, region_code=checker.region_id)
     service.assign(campaign, county_user, checker=county_user, region_code=county.code)
-    found = truth_items(truth)
+    found = truth_rules(truth)
+    item_of = {rule.id: rule.item for rule in load_ruleset().rules}
     numbers = dict(Household.objects.filter(pk__in=campaign.units.values("household_id")).values_list("pk", "number"))
     units = list(SampleUnit.objects.filter(campaign=campaign).select_related("campaign").order_by("id"))
     for unit in units:
         if rng.random() > share_done:
             continue
-        items = found.get(numbers.get(unit.household_id, ""), set())
+        rules = found.get(numbers.get(unit.household_id, ""), set())
+        items = items_of(rules, item_of)
         answers = {}
         for item in campaign.items:
             roll = rng.random()
@@ -86,7 +95,7 @@ def build(county_user, checker, truth: Path, *, seed: int = 2026, share_done: fl
         worker = unit.checker or county_user
         service.save_unit(
             unit, worker, answers=answers, token=service.new_token(), version=unit.version, submit=True,
-            standard_met=(not (items & STANDARD_ITEMS)) if unit.exited else None,
+            standard_met=not (rules & WRONG_EXIT_RULES) if unit.exited else None,
             satisfied=rng.random() < 0.95,
             omitted_persons=(rng.randint(1, unit.persons) if rng.random() < 0.03 else 0) if unit.outside_id else None,
         )  # fmt: skip

@@ -18,11 +18,18 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jingzhun.campaigns import estimation
 from jingzhun.campaigns.models import Campaign, Observation, Result, SampleUnit, UnitStatus
 from jingzhun.campaigns.service import item_label
 from jingzhun.registry.models import Region
+
+METHOD_LABELS = {
+    "beta": gettext_lazy("Clopper–Pearson on the effective sample size (Korn–Graubard)"),
+    "wilson": gettext_lazy("Wilson on the effective sample size"),
+    "wald": gettext_lazy("normal approximation (Wald)"),
+}
 
 
 @dataclass
@@ -33,6 +40,22 @@ class Line:
     sentence: str
     threshold: str = ""
     passes: bool | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.estimate is not None and self.estimate.rate is not None
+
+    @property
+    def rate_text(self) -> str:
+        return percent(self.estimate.rate) if self.ok else "—"
+
+    @property
+    def interval_text(self) -> str:
+        return f"{percent(self.estimate.low)} – {percent(self.estimate.high)}" if self.ok else ""
+
+    @property
+    def method_label(self) -> str:
+        return str(METHOD_LABELS.get(self.estimate.method, self.estimate.method)) if self.ok else ""
 
 
 def _design_arguments(campaign: Campaign, units: list[SampleUnit]) -> dict:

@@ -100,8 +100,12 @@ def _detail_context(request, campaign, design_form=None, outside_form=None, assi
             "done": [town["done"] for town in progress["towns"]],
             "started": [town["started"] for town in progress["towns"]],
             "pending": [town["all"] - town["done"] - town["started"] for town in progress["towns"]],
-            "labels": {"done": _("done"), "started": _("in progress"), "pending": _("not started")},
-        }
+            "checkers": [checker["name"] for checker in progress["checkers"]],
+            "checker_done": [checker["done"] for checker in progress["checkers"]],
+            "checker_left": [checker["all"] - checker["done"] for checker in progress["checkers"]],
+            "labels": {"done": _("done"), "started": _("in progress"), "pending": _("not started"),
+                       "left": _("still to do")},
+        }  # fmt: skip
         if manage and campaign.status == CampaignStatus.DRAWN:
             towns = regions_for(user).filter(code__range=regions.subtree_bounds(campaign.region_id))
             towns = towns.filter(level__in=["town", "village"]).order_by("code")[:2000]
@@ -306,7 +310,7 @@ def export(request: HttpRequest, campaign_id: int, what: str) -> FileResponse:
 def field_list(request: HttpRequest) -> HttpResponse:
     units = list(
         service.units_for_checker(request.user).select_related("campaign", "household", "outside")
-        .order_by("status", "region_code", "id")[:1000]
+        .order_by("campaign_id", "-status", "region_code", "id")[:1000]
     )  # fmt: skip
     heads = heads_of(request.user, [unit.household_id for unit in units if unit.household_id])
     village_names = dict(
@@ -376,6 +380,8 @@ def field_unit(request: HttpRequest, unit_id: int) -> HttpResponse:
     observations = {obs.item: obs for obs in unit.observations.all()}
     posted = _answers(request) if request.method == "POST" else {}
     summary = registry_summary(request.user, unit)
+    head = heads_of(request.user, [unit.household_id]).get(unit.household_id) if unit.household_id else None
+    village = regions_for(request.user).filter(code=unit.region_code).values_list("name", flat=True).first()
     rows = []
     for item in unit.campaign.items:
         answer = posted.get(item) or observations.get(item)
@@ -385,7 +391,8 @@ def field_unit(request: HttpRequest, unit_id: int) -> HttpResponse:
             "reason": getattr(answer, "reason", ""),
         })  # fmt: skip
     return render(request, "campaigns/field_unit.html", {
-        "unit": unit, "rows": rows, "summary": summary, "token": service.new_token(), "error": error,
+        "unit": unit, "rows": rows, "summary": summary, "head": head, "village": village or unit.region_code,
+        "token": service.new_token(), "error": error,
         "results": Result.choices, "photo_form": PhotoForm(), "photos": unit.photos.all(),
         "posted": request.POST if request.method == "POST" else None,
     }, status=400 if error else 200)  # fmt: skip

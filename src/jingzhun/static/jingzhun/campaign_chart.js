@@ -17,3 +17,19 @@ window.jingzhunChart("campaign-progress", function (data) {
     ],
   };
 });
+
+// The same per checker: done and still to do (the checker's own households, assigned or not yet).
+window.jingzhunChart("campaign-checkers", function (data) {
+  "use strict";
+  return {
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    legend: { top: 0 },
+    grid: { left: 8, right: 16, bottom: 8, top: 32, containLabel: true },
+    yAxis: { type: "category", data: data.checkers, inverse: true },
+    xAxis: { type: "value", minInterval: 1 },
+    series: [
+      { name: data.labels.done, type: "bar", stack: "c", data: data.checker_done, itemStyle: { color: "#2e8b57" } },
+      { name: data.labels.left, type: "bar", stack: "c", data: data.checker_left, itemStyle: { color: "#c5cedb" } },
+    ],
+  };
+});

@@ -124,7 +124,8 @@ class Command(BaseCommand):
             chosen = sampling.Design(kind=design, n=total, allocation=allocation, clusters=clusters,
                                      per_cluster=per_cluster)  # fmt: skip
             console.print(f"design: {chosen.as_dict()}")
-            console.print(f"sample size: {size.n:,}  ({size.formula})")
+            console.print(f"sample size: {size.n:,}")
+            console.print(f"  {size.formula}", soft_wrap=True)
             if n or design == "pps":
                 console.print(f"sample size used: {total:,}")
         else:
