@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-sqlite test-postgres lint format check bench bench-small messages clean
+.PHONY: install demo test test-sqlite test-postgres lint format check bench bench-small messages walkthrough clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt package.json package-lock.json
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "jingzhun needs Python >= 3.11"'
@@ -53,6 +53,10 @@ bench-small: install
 	$(BIN)/python bench/ledger.py --small
 	$(BIN)/python bench/import.py --small
 	$(BIN)/python bench/campaign.py --small
+
+# A verification campaign walked through the demo county in Chromium; refreshes docs/screenshots/campaign-*.png.
+walkthrough: install
+	$(BIN)/python scripts/walkthrough.py
 
 messages: install
 	cd src/jingzhun && JINGZHUN_ENV=development ../../$(BIN)/jingzhun makemessages -l zh_Hans --no-obsolete && JINGZHUN_ENV=development ../../$(BIN)/jingzhun compilemessages

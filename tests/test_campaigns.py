@@ -15,7 +15,7 @@ from django.utils import translation
 
 from conftest import COUNTY, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_C, add_households, make_user
 from jingzhun.audit.models import AuditEntry
-from jingzhun.campaigns import results, sampling, service
+from jingzhun.campaigns import estimation, results, sampling, service
 from jingzhun.campaigns.models import Campaign, CampaignStatus, Level, Observation, Population, SampleUnit, UnitStatus
 from jingzhun.ledger.models import Problem, Source
 
@@ -346,3 +346,31 @@ def test_viewer_cannot_create_or_draw(personas, county, login):
     assert client.get(reverse("campaigns:new")).status_code == 403
     campaign = _campaign(personas.county_officer)
     assert client.post(reverse("campaigns:draw", args=[campaign.pk]), {"kind": "srs"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "design",
+    [
+        sampling.Design(kind="srs", n=20),
+        sampling.Design(kind="systematic", n=20),
+        sampling.Design(kind="stratified", n=20, allocation="proportional"),
+        sampling.Design(kind="pps", n=18, clusters=3, per_cluster=6),
+    ],
+    ids=lambda design: design.kind,
+)
+def test_the_pages_estimates_are_the_designs_estimates(personas, county, design):
+    """What the results page shows for a fully answered sample is the design-based estimate of the sample the
+    stored seed re-draws (same units, weights, strata, clusters, finite population correction)."""
+    campaign = _drawn(personas.county_officer, design=design)
+    units = list(campaign.units.order_by("id"))
+    inconsistent = {unit.household_id for unit in units[::3]}
+    for unit in units:
+        housing = service.Answer("inconsistent", observed="C") if unit.household_id in inconsistent else None
+        _submit(unit, personas.county_officer, _answers(**({"housing": housing} if housing else {})))
+    shown = {line.key: line for line in results.estimates(campaign)}["item:housing"].estimate
+    redrawn = sampling.draw(service.build_frame(campaign).frame, design, campaign.seed)
+    y = [int(pk in inconsistent) for pk in redrawn.ids]
+    expected = estimation.estimate_sample(redrawn, y, [1] * len(y))
+    assert shown.rate == pytest.approx(expected.rate)
+    assert (shown.low, shown.high, shown.se) == pytest.approx((expected.low, expected.high, expected.se))
+    assert shown.method == expected.method

@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jingzhun.campaigns import estimation
+from jingzhun.campaigns import estimation, sampling
 from jingzhun.campaigns.models import Campaign, Observation, Result, SampleUnit, UnitStatus
 from jingzhun.campaigns.service import item_label
 from jingzhun.registry.models import Region
@@ -58,20 +58,26 @@ class Line:
         return str(METHOD_LABELS.get(self.estimate.method, self.estimate.method)) if self.ok else ""
 
 
-def _design_arguments(campaign: Campaign, units: list[SampleUnit]) -> dict:
-    kind = campaign.design.get("kind", "census")
-    if kind == "pps":
-        return {"clusters": [unit.cluster for unit in units]}
-    if kind == "stratified":
-        return {"strata": [unit.stratum for unit in units], "stratum_population": campaign.details.get("strata_N")}
-    return {"population": campaign.frame_size}
+def _selection(campaign: Campaign, units: list[SampleUnit], details: dict) -> sampling.Selection:
+    """The drawn sample restricted to ``units`` (those answered), with the design the draw recorded."""
+    return sampling.Selection(
+        ids=[unit.pk for unit in units], strata=[unit.stratum or None for unit in units],
+        clusters=[unit.cluster or None for unit in units], probabilities=[unit.probability for unit in units],
+        weights=[unit.weight for unit in units], details=details,
+    )  # fmt: skip
 
 
-def _ratio(campaign: Campaign, units, y, x, arguments=None) -> estimation.Estimate | None:
+def _ratio(campaign: Campaign, units, y, x, arguments=None, details=None) -> estimation.Estimate | None:
+    """The ratio Σw·y / Σw·x over ``units`` under the campaign's design: ``estimation.estimate_sample`` with the
+    draw's record (or ``details``), a census with its finite population, or explicit ``arguments``."""
     if not units or not any(x):
         return None
-    arguments = arguments if arguments is not None else _design_arguments(campaign, units)
-    return estimation.estimate_ratio(y, x, weights=[unit.weight for unit in units], **arguments)
+    if arguments is not None:
+        return estimation.estimate_ratio(y, x, weights=[unit.weight for unit in units], **arguments)
+    details = details if details is not None else campaign.details
+    if details.get("kind") is None:  # a self-check takes every household: a census with non-response
+        return estimation.estimate_ratio(y, x, weights=[unit.weight for unit in units], population=campaign.frame_size)
+    return estimation.estimate_sample(_selection(campaign, units, details), y, x)
 
 
 def sentence(label: str, estimate: estimation.Estimate | None) -> str:
@@ -118,7 +124,7 @@ def estimates(campaign: Campaign) -> list[Line]:
     if campaign.outside_size:
         y = [u.omitted_persons or 0 for u in outside]
         x = [u.persons if u.omitted_persons is not None else 0 for u in outside]
-        omission = _ratio(campaign, outside, y, x, {"population": campaign.outside_size})
+        omission = _ratio(campaign, outside, y, x, details={"kind": "outside", **campaign.details.get("outside", {})})
         lines.append(_line("omission", _("omission rate"), omission, "< 2 %", _below(omission, 0.02)))
     asked = registered + outside
     y = [int(u.satisfied is True) for u in asked]
