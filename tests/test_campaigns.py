@@ -186,8 +186,10 @@ def test_a_half_filled_form_is_saved_and_resumed(personas, county, login):
     assert rows["housing"]["result"] == ""
     # Submitting with items unanswered is refused with the items named, and nothing is lost.
     response = client.post(url, {"token": resumed.context["token"], "version": 1, "result-income": "inconsistent",
-                                 "observed-income": "no wage income any more", "submit": "1"})  # fmt: skip
+                                 "observed-income": "no wage income any more", "submit": "1", "satisfied": "no",
+                                 "note": "户主外出，妻子在家"})  # fmt: skip
     assert response.status_code == 400
+    assert response.context["state"]["satisfied"] == "no" and "户主外出，妻子在家" in response.content.decode()
     unit.refresh_from_db()
     assert unit.status == UnitStatus.STARTED and unit.version == 1
 
