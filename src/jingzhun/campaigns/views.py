@@ -398,10 +398,12 @@ def field_unit(request: HttpRequest, unit_id: int) -> HttpResponse:
         state = {"standard_met": request.POST.get("standard_met", ""), "satisfied": request.POST.get("satisfied", ""),
                  "omitted": request.POST.get("omitted_persons", ""), "note": request.POST.get("note", "")}  # fmt: skip
     else:
-        state = {"standard_met": _word(unit.standard_met), "satisfied": _word(unit.satisfied),
-                 "omitted": "" if unit.omitted_persons is None else str(unit.omitted_persons), "note": unit.note}  # fmt: skip
+        omitted = "" if unit.omitted_persons is None else str(unit.omitted_persons)
+        state = {"standard_met": _word(unit.standard_met), "satisfied": _word(unit.satisfied), "omitted": omitted,
+                 "note": unit.note}  # fmt: skip
     return render(request, "campaigns/field_unit.html", {
-        "unit": unit, "rows": rows, "state": state, "summary": summary, "head": head, "village": village or unit.region_code,
+        "unit": unit, "rows": rows, "state": state, "summary": summary, "head": head,
+        "village": village or unit.region_code,
         "token": service.new_token(), "error": error,
         "results": Result.choices, "photo_form": PhotoForm(), "photos": unit.photos.all(),
         "posted": request.POST if request.method == "POST" else None,
