@@ -376,3 +376,119 @@ def test_the_pages_estimates_are_the_designs_estimates(personas, county, design)
     assert shown.rate == pytest.approx(expected.rate)
     assert (shown.low, shown.high, shown.se) == pytest.approx((expected.low, expected.high, expected.se))
     assert shown.method == expected.method
+
+
+# --- what a county office runs into (review findings) --------------------------------------------------------------
+
+
+def test_a_submitted_household_is_corrected_by_resubmitting_until_its_findings_are_in_the_ledger(personas, county):
+    campaign = _drawn(personas.county_officer)
+    unit = campaign.units.first()
+    _submit(unit, personas.county_officer, _answers(income=service.Answer("inconsistent", observed="3,000")))
+    unit = SampleUnit.objects.select_related("campaign").get(pk=unit.pk)
+    with pytest.raises(service.CampaignError):  # not back to a draft: that would drop it from the estimates
+        service.save_unit(unit, personas.county_officer, answers=_answers(), token=service.new_token(),
+                          version=unit.version, submit=False, standard_met=True)  # fmt: skip
+    corrected = _answers(income=service.Answer("inconsistent", observed="2,800"))
+    unit, applied = _submit(unit, personas.county_officer, corrected)
+    assert applied and unit.status == UnitStatus.DONE
+    assert service.reconcile(campaign, personas.county_officer) == 1
+    with pytest.raises(service.CampaignError) as refused:
+        _submit(unit, personas.county_officer)  # all consistent now: the ledger problem would be orphaned
+    assert "#" in str(refused.value)
+    assert Observation.objects.get(unit=unit, item="income").result == "inconsistent"
+
+
+def test_hostile_field_values_get_an_answer_not_a_500(personas, county, login):
+    campaign = _drawn(personas.county_officer)
+    service.assign(campaign, personas.county_officer, checker=personas.town_officer, region_code=TOWN_A)
+    unit = campaign.units.filter(checker=personas.town_officer).first()
+    client = login(personas.town_officer)
+    url = reverse("campaigns:field-unit", args=[unit.pk])
+    data = {"token": "t1", "version": 0, "latitude": "NaN", "longitude": "Infinity", "save": "1",
+            "result-income": "consistent"}  # fmt: skip
+    assert client.post(url, data).status_code == 302
+    unit.refresh_from_db()
+    assert unit.latitude is None and unit.longitude is None and unit.status == UnitStatus.STARTED
+    # Another device saved meanwhile: this form is refused, the stored answers shown, its own answers listed.
+    data = {"token": "t2", "version": 0, "result-income": "inconsistent", "observed-income": "无工资收入", "save": "1"}
+    response = client.post(url, data)
+    assert response.status_code == 400 and response.context["unsent"]
+    assert "无工资收入" in response.context["unsent"][0]
+    assert {row["item"]: row["result"] for row in response.context["rows"]}["income"] == "consistent"
+    assert response.context["unit"].version == 1
+    with pytest.raises(ValidationError):  # more persons omitted than the household has
+        outside_like = SampleUnit.objects.select_related("campaign").get(pk=unit.pk)
+        service.save_unit(outside_like, personas.town_officer, answers={}, token="t3", version=1, submit=False,
+                          omitted_persons=outside_like.persons + 1)  # fmt: skip
+
+
+def test_results_and_their_export_with_a_single_answer(personas, county, login):
+    campaign = _drawn(personas.county_officer)
+    _submit(campaign.units.first(), personas.county_officer)
+    client = login(personas.county_officer)
+    assert client.get(reverse("campaigns:results", args=[campaign.pk])).status_code == 200
+    export = client.get(reverse("campaigns:export", args=[campaign.pk, "results"]))
+    assert export.status_code == 200 and b"".join(export.streaming_content)
+
+
+def test_a_design_that_does_not_fit_the_frame_is_explained(personas, county, login):
+    campaign = _campaign(personas.county_officer)
+    client = login(personas.county_officer)
+    response = client.post(reverse("campaigns:draw", args=[campaign.pk]), {
+        "kind": "pps", "clusters": "50", "per_cluster": "5", "margin": "5", "confidence": "0.95", "p": "50",
+        "deff": "1", "stratify_by": "town", "allocation": "proportional",
+    }, follow=True)  # fmt: skip
+    assert response.status_code == 200 and list(response.context["messages"])
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.DRAFT and not campaign.units.exists()
+
+
+def test_an_outside_list_uploaded_again_replaces_the_first(personas, county, login):
+    campaign = _campaign(personas.county_officer)
+    client = login(personas.county_officer)
+    text = "村代码,户主姓名,人数,编号\n" + f"{VILLAGE_A},张三,4,1\n{VILLAGE_A},李四,inf,2\n{VILLAGE_A},张三,4,1\n"
+    for _ in range(2):
+        upload = SimpleUploadedFile("outside.csv", text.encode("utf-8"))
+        assert client.post(reverse("campaigns:outside", args=[campaign.pk]), {"file": upload}).status_code == 302
+    assert list(campaign.outside.values_list("head_name", flat=True)) == ["张三"]  # inf and the repeat rejected
+    upload = SimpleUploadedFile("outside.csv", b"MZ\x90\x00\x00binary")
+    client.post(reverse("campaigns:outside", args=[campaign.pk]), {"file": upload})
+    assert campaign.outside.count() == 1  # a refused file changes nothing
+
+
+def test_closing_needs_a_drawn_campaign_and_a_confirmation(personas, county, login):
+    draft = _campaign(personas.county_officer)
+    with pytest.raises(service.CampaignError):
+        service.close(draft, personas.county_officer)
+    campaign = _drawn(personas.county_officer)
+    client = login(personas.county_officer)
+    client.post(reverse("campaigns:close", args=[campaign.pk]))
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.DRAWN
+    client.post(reverse("campaigns:close", args=[campaign.pk]), {"confirm": "1"})
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.CLOSED
+    assert AuditEntry.objects.filter(action="campaign_closed").last().changes == {"done": 0, "pending": 16}
+
+
+def test_a_user_of_another_county_cannot_be_assigned_nor_named(personas, county, login):
+    campaign = _drawn(personas.county_officer)
+    client = login(personas.county_officer)
+    response = client.post(reverse("campaigns:assign", args=[campaign.pk]),
+                           {"region": TOWN_A, "checker": personas.outsider.pk})  # fmt: skip
+    assert response.status_code == 404
+    assert not campaign.units.filter(checker__isnull=False).exists()
+
+
+def test_reassigning_leaves_verified_households_with_their_checker(personas, county):
+    campaign = _drawn(personas.county_officer)
+    service.assign(campaign, personas.county_officer, checker=personas.town_officer, region_code=TOWN_A)
+    done = campaign.units.filter(checker=personas.town_officer).first()
+    _submit(done, personas.town_officer)
+    colleague = make_user("colleague", TOWN_A, "checker")
+    moved = service.assign(campaign, personas.county_officer, checker=colleague, region_code=TOWN_A,
+                           only_unassigned=False)  # fmt: skip
+    assert moved == campaign.units.filter(region_code__startswith=TOWN_A[:9]).count() - 1
+    done.refresh_from_db()
+    assert done.checker == personas.town_officer

@@ -69,3 +69,10 @@ def test_a_file_over_the_limit_and_an_empty_file_are_refused(settings):
 def test_a_pdf_is_not_a_registry_file():
     with pytest.raises(ValidationError, match="not accepted"):
         validate_upload(SimpleUploadedFile("a.pdf", b"%PDF-1.7 ..."), kinds=REGISTRY)
+
+
+def test_a_photo_named_jpeg_is_a_jpg():
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 60
+    assert validate_upload(SimpleUploadedFile("IMG_0001.JPEG", jpeg), kinds={"jpg", "png"}) == "jpg"
+    with pytest.raises(ValidationError, match="content is jpg"):
+        validate_upload(SimpleUploadedFile("IMG_0001.png", jpeg), kinds={"jpg", "png"})

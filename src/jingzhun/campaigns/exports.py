@@ -15,6 +15,8 @@ from jingzhun.campaigns.models import Campaign
 from jingzhun.registry.access import heads_of
 from jingzhun.registry.models import Region
 
+CHUNK = 5000
+
 
 def _sheet(workbook, name: str, headers: list[str], widths: list[int] | None = None):
     sheet = workbook.add_worksheet(name)
@@ -35,7 +37,10 @@ def write_sample(campaign: Campaign, user, handle) -> None:
     ], [6, 14, 16, 22, 12, 8, 8, 14, 14, 12, 12, 14, 10])  # fmt: skip
     units = list(results.unit_rows(campaign).order_by("region_code", "id"))
     names = dict(Region.objects.filter(code__in={u.region_code for u in units}).values_list("code", "name"))
-    heads = heads_of(user, [u.household_id for u in units if u.household_id])
+    households = [u.household_id for u in units if u.household_id]
+    heads = {}
+    for start in range(0, len(households), CHUNK):  # bounded parameter lists (PostgreSQL allows 65,535)
+        heads.update(heads_of(user, households[start : start + CHUNK]))
     for row, unit in enumerate(units, start=1):
         head = unit.outside.head_name if unit.outside_id else getattr(heads.get(unit.household_id), "name", "")
         number = unit.household.number if unit.household_id else _("outside: %(ref)s") % {"ref": unit.outside.reference}
@@ -71,14 +76,11 @@ def write_results(campaign: Campaign, handle) -> None:
         est = line.estimate
         sheet.write(row, 0, line.label)
         if est is not None and est.rate is not None:
-            sheet.write_number(row, 1, est.rate, percent)
-            sheet.write_number(row, 2, est.low, percent)
-            sheet.write_number(row, 3, est.high, percent)
-            sheet.write_number(row, 4, est.se)
-            sheet.write_number(row, 5, est.n)
-            if est.deff is not None:
-                sheet.write_number(row, 6, est.deff)
-            sheet.write(row, 7, est.method)
+            for column, value, style in ((1, est.rate, percent), (2, est.low, percent), (3, est.high, percent),
+                                         (4, est.se, None), (5, est.n, None), (6, est.deff, None)):  # fmt: skip
+                if value is not None:  # too few answers leave the interval, the error or the deff undefined
+                    sheet.write_number(row, column, value, style)
+            sheet.write(row, 7, line.method_label)
         sheet.write(row, 8, line.threshold)
         sheet.write(row, 9, line.sentence)
     comparison = results.comparison(campaign)

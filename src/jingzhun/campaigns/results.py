@@ -84,6 +84,9 @@ def sentence(label: str, estimate: estimation.Estimate | None) -> str:
     """The plain-words line: "错退率 1.2 %，95 % 置信区间 0.6 %–2.1 %" (in the active language)."""
     if estimate is None or estimate.rate is None:
         return _("%(what)s: not enough answers yet.") % {"what": label}
+    if estimate.low is None or estimate.high is None:
+        text = _("%(what)s %(rate)s (too few answers for an interval)")
+        return text % {"what": label, "rate": percent(estimate.rate)}
     return _("%(what)s %(rate)s, %(confidence)s confidence interval %(low)s–%(high)s") % {
         "what": label,
         "rate": percent(estimate.rate),
@@ -103,9 +106,9 @@ def estimates(campaign: Campaign) -> list[Line]:
     registered = [unit for unit in done if unit.household_id is not None]
     outside = [unit for unit in done if unit.outside_id is not None]
     results: dict[int, dict[str, str]] = defaultdict(dict)
-    for unit_id, item, result in Observation.objects.filter(unit__in=registered).values_list(
-        "unit_id", "item", "result"
-    ):
+    answered = Observation.objects.filter(unit__campaign=campaign, unit__status=UnitStatus.DONE,
+                                          unit__household__isnull=False)  # fmt: skip
+    for unit_id, item, result in answered.values_list("unit_id", "item", "result"):
         results[unit_id][item] = result
     lines = []
     for item in campaign.items:
@@ -137,7 +140,7 @@ def estimates(campaign: Campaign) -> list[Line]:
 def _below(estimate, limit):
     """True when the whole interval lies below ``limit``, False when it lies at or above it, None when the interval
     straddles it (the sample cannot tell yet) or there is no estimate."""
-    if estimate is None or estimate.rate is None:
+    if estimate is None or estimate.rate is None or estimate.low is None or estimate.high is None:
         return None
     if estimate.high < limit:
         return True
@@ -145,7 +148,7 @@ def _below(estimate, limit):
 
 
 def _at_least(estimate, limit):
-    if estimate is None or estimate.rate is None:
+    if estimate is None or estimate.rate is None or estimate.low is None or estimate.high is None:
         return None
     if estimate.low >= limit:
         return True

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils import timezone
@@ -50,6 +50,10 @@ STRATIFY_BY = {"town": 9, "village": 12}  # stratum = the first digits of the vi
 
 class CampaignError(Exception):
     """A refused change; ``str(error)`` is the message for the user (translated)."""
+
+
+class Stale(CampaignError):
+    """The form was based on an older version of the household's record (another device saved meanwhile)."""
 
 
 # --- who sees and does what ---------------------------------------------------------------------------------------
@@ -180,6 +184,14 @@ def build_frame(campaign: Campaign, stratify_by: str = "town") -> FrameRows:
     return FrameRows(frame, villages, {pk: persons.get(pk, 0) for pk in ids}, exited)
 
 
+def frame_count(campaign: Campaign) -> int:
+    """How many households the campaign's frame holds (one count; the design preview asks on every keystroke)."""
+    households = Household.objects.in_region(campaign.region_id)
+    if campaign.population == Population.EXITED:
+        households = households.filter(household_type=HouseholdType.EXITED)
+    return households.count()
+
+
 def preview_size(*, margin: float, confidence: float, p: float, deff: float, population: int) -> sampling.SampleSize:
     return sampling.sample_size(margin=margin, population=population or None, confidence=confidence, p=p, deff=deff)
 
@@ -287,8 +299,10 @@ def _json_safe(value):
 
 
 def add_outside(campaign: Campaign, user, rows: list[dict]) -> tuple[int, list[dict]]:
-    """Add outside (non-registered) households from a list: each row {village, head_name, persons, reference, row}.
-    Returns (added, rejections); a row whose village is not in the campaign's region is rejected with its reason."""
+    """List the outside (non-registered) households from a file's rows {village, head_name, persons, reference,
+    row}, replacing any earlier list (uploading a corrected list must not double it). Returns (added, rejections):
+    a row whose village is not in the campaign's region, without a name, with an impossible number of persons or
+    repeating an earlier row is rejected with its reason."""
     if not can_manage(user, campaign):
         raise CampaignError(_("You may not change this campaign."))
     if campaign.status != CampaignStatus.DRAFT:
@@ -296,12 +310,13 @@ def add_outside(campaign: Campaign, user, rows: list[dict]) -> tuple[int, list[d
     low, high = regions.subtree_bounds(campaign.region_id)
     villages = set(Region.objects.filter(code__gte=low, code__lte=high, level="village").values_list("code", flat=True))
     added, rejected = [], []
+    seen: set[tuple[str, str, str]] = set()
     for row in rows:
         village = str(row.get("village") or "").strip()
         name = str(row.get("head_name") or "").strip()
         try:
             persons = int(float(str(row.get("persons") or "").strip()))
-        except ValueError:
+        except (ValueError, OverflowError):
             persons = -1
         reason = ""
         if village not in villages:
@@ -310,15 +325,19 @@ def add_outside(campaign: Campaign, user, rows: list[dict]) -> tuple[int, list[d
             reason = _("The head of household's name is missing.")
         elif not 1 <= persons <= 30:
             reason = _("The number of persons must be a whole number from 1 to 30.")
+        elif (village, name, str(row.get("reference") or "")) in seen:
+            reason = _("This household repeats an earlier row.")
+        seen.add((village, name, str(row.get("reference") or "")))
         if reason:
             rejected.append({"row": row.get("row"), "reason": reason})
             continue
         added.append(OutsideHousehold(campaign=campaign, village_id=village, head_name=name[:50], persons=persons,
                                       reference=str(row.get("reference") or "")[:60]))  # fmt: skip
     with transaction.atomic():
+        replaced, _counts = campaign.outside.all().delete()
         OutsideHousehold.objects.bulk_create(added)
         record("campaign_outside_listed", actor=user, obj=campaign, region_code=campaign.region_id,
-               changes={"added": len(added), "rejected": len(rejected)})  # fmt: skip
+               changes={"added": len(added), "rejected": len(rejected), "replaced": replaced})  # fmt: skip
     return len(added), rejected
 
 
@@ -331,7 +350,10 @@ def assign(campaign: Campaign, user, *, checker, region_code: str, only_unassign
         raise CampaignError(_("That region is not part of this campaign."))
     if not may_check(checker, region_code):
         raise CampaignError(_("%(name)s may not verify households in that region.") % {"name": checker})
-    units = campaign.units.filter(region_code__range=regions.subtree_bounds(region_code))
+    # A household already verified stays with the checker who verified it.
+    units = campaign.units.filter(region_code__range=regions.subtree_bounds(region_code)).exclude(
+        status=UnitStatus.DONE
+    )
     if only_unassigned:
         units = units.filter(checker__isnull=True)
     with transaction.atomic():
@@ -362,7 +384,8 @@ def save_unit(unit: SampleUnit, user, *, answers: dict[str, Answer], token: str,
 
     Idempotent: a form is sent with a token; the same token again (a double tap, a retry on a slow connection)
     is recognised and changes nothing (applied = False). A form based on an older version than the stored one
-    (another device saved meanwhile) is refused."""
+    (another device saved meanwhile) is refused (``Stale``). A submitted household can be corrected by submitting
+    again, not put back to a draft; once its findings are in the ledger it is corrected through the ledger."""
     campaign = unit.campaign
     if campaign.status != CampaignStatus.DRAWN:
         raise CampaignError(_("This campaign is closed."))
@@ -385,7 +408,7 @@ def save_unit(unit: SampleUnit, user, *, answers: dict[str, Answer], token: str,
         errors.append(_("Say whether the household stably meets the standard."))
     if submit and unit.is_outside and omitted_persons is None:
         errors.append(_("Say how many persons met the standard but were never registered (0 if none)."))
-    if omitted_persons is not None and not 0 <= omitted_persons <= max(unit.persons, 30):
+    if omitted_persons is not None and not 0 <= omitted_persons <= unit.persons:
         errors.append(_("The number of persons omitted is not possible."))
     if errors:
         raise ValidationError(errors)
@@ -395,7 +418,16 @@ def save_unit(unit: SampleUnit, user, *, answers: dict[str, Answer], token: str,
         if token and current.last_token == token:
             return current, False
         if current.version != version:
-            raise CampaignError(_("This household was saved from another device meanwhile. Reload to see it."))
+            raise Stale(_("This household was saved from another device meanwhile: what is stored is shown below."))
+        if current.status == UnitStatus.DONE:
+            handed = current.observations.filter(problem__isnull=False).values_list("problem_id", flat=True)
+            if handed:
+                raise CampaignError(
+                    _("This household's findings are in the ledger (problem %(numbers)s): correct them there.")
+                    % {"numbers": ", ".join(f"#{number}" for number in handed)}
+                )
+            if not submit:
+                raise CampaignError(_("This household was submitted: correct it and submit again."))
         for item in items:
             answer = answers.get(item) or Answer()
             if not answer.result:
@@ -430,6 +462,13 @@ def add_photo(unit: SampleUnit, user, upload) -> Photo:
     existing = unit.photos.filter(sha256=sha).first()
     if existing:  # the same photo sent again
         return existing
+    try:
+        return _store_photo(unit, user, upload, kind, sha)
+    except IntegrityError:  # the same photo sent twice at once: the other request stored it
+        return unit.photos.get(sha256=sha)
+
+
+def _store_photo(unit: SampleUnit, user, upload, kind: str, sha: str) -> Photo:
     with transaction.atomic():
         photo = Photo(unit=unit, name=(upload.name or "")[:200], kind=kind, size=upload.size, sha256=sha,
                       uploaded_by=user)  # fmt: skip
@@ -466,34 +505,43 @@ def reconcile(campaign: Campaign, user) -> int:
         .order_by("unit__region_code", "unit_id", "id")
     )  # fmt: skip
     created = 0
-    for observation in pending:
-        unit = observation.unit
-        description = _("%(campaign)s: %(item)s found inconsistent with the registry. Found: %(observed)s") % {
-            "campaign": campaign.name,
-            "item": item_label(observation.item),
-            "observed": observation.observed,
-        }
-        with transaction.atomic():
-            problem = transitions.create(
-                user, region_code=unit.region_code, item=LEDGER_ITEM.get(observation.item, observation.item),
-                description=description, household_pk=unit.household_id, source=Source.VERIFICATION,
-                source_ref=f"campaign {campaign.pk} unit {unit.pk}",
-            )  # fmt: skip
-            updated = Observation.objects.filter(pk=observation.pk, problem__isnull=True).update(problem=problem)
-            if not updated:  # reconciled concurrently: undo this one
-                transaction.set_rollback(True)
-                continue
-        created += 1
-    record("campaign_reconciled", actor=user, obj=campaign, region_code=campaign.region_id,
-           changes={"problems_created": created})  # fmt: skip
+    with transaction.atomic():  # one transaction (one commit on SQLite), a savepoint per problem
+        for observation in pending:
+            unit = observation.unit
+            description = _("%(campaign)s: %(item)s found inconsistent with the registry. Found: %(observed)s") % {
+                "campaign": campaign.name,
+                "item": item_label(observation.item),
+                "observed": observation.observed,
+            }
+            with transaction.atomic():
+                problem = transitions.create(
+                    user, region_code=unit.region_code, item=LEDGER_ITEM.get(observation.item, observation.item),
+                    description=description, household_pk=unit.household_id, source=Source.VERIFICATION,
+                    source_ref=f"campaign {campaign.pk} unit {unit.pk}",
+                )  # fmt: skip
+                updated = Observation.objects.filter(pk=observation.pk, problem__isnull=True).update(problem=problem)
+                if not updated:  # reconciled concurrently: undo this one
+                    transaction.set_rollback(True)
+                    continue
+            created += 1
+        record("campaign_reconciled", actor=user, obj=campaign, region_code=campaign.region_id,
+               changes={"problems_created": created})  # fmt: skip
     return created
 
 
 def close(campaign: Campaign, user) -> Campaign:
+    """drawn → closed: the field forms stop accepting changes; reconciliation stays possible."""
     if not can_manage(user, campaign):
         raise CampaignError(_("You may not close this campaign."))
     with transaction.atomic():
-        Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CLOSED)
-        record("campaign_closed", actor=user, obj=campaign, region_code=campaign.region_id, changes={})
+        closed = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.DRAWN).update(
+            status=CampaignStatus.CLOSED
+        )
+        if not closed:
+            raise CampaignError(_("Only a campaign whose sample is drawn can be closed."))
+        counts = campaign.units.aggregate(
+            done=Count("pk", filter=Q(status=UnitStatus.DONE)), pending=Count("pk", filter=~Q(status=UnitStatus.DONE))
+        )
+        record("campaign_closed", actor=user, obj=campaign, region_code=campaign.region_id, changes=counts)
     campaign.refresh_from_db()
     return campaign

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,8 +27,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jingzhun.campaigns import exports, results, service
 from jingzhun.campaigns.field import registry_summary
 from jingzhun.campaigns.forms import AssignForm, CampaignForm, DesignForm, OutsideForm, PhotoForm
-from jingzhun.campaigns.models import ITEM_LABELS, CampaignStatus, Result, UnitStatus
+from jingzhun.campaigns.models import ITEM_LABELS, CampaignStatus, Observation, Result, UnitStatus
 from jingzhun.campaigns.outside import OutsideListError, read_outside
+from jingzhun.core.uploads import validate_upload
 from jingzhun.registry import regions
 from jingzhun.registry.access import get_region_for_user, heads_of, regions_for
 
@@ -84,8 +86,7 @@ def _detail_context(request, campaign, design_form=None, outside_form=None, assi
     manage = service.can_manage(user, campaign)
     context = {"campaign": campaign, "can_manage": manage, "items": [ITEM_LABELS[i] for i in campaign.items]}
     if campaign.status == CampaignStatus.DRAFT:
-        rows = service.build_frame(campaign)
-        context["frame_size"] = len(rows.frame.ids)
+        context["frame_size"] = service.frame_count(campaign)
         context["outside_count"] = campaign.outside.count()
         if manage:
             design_form = design_form or DesignForm()
@@ -110,10 +111,11 @@ def _detail_context(request, campaign, design_form=None, outside_form=None, assi
             towns = regions_for(user).filter(code__range=regions.subtree_bounds(campaign.region_id))
             towns = towns.filter(level__in=["town", "village"]).order_by("code")[:2000]
             context["assign_form"] = assign_form or AssignForm(regions=towns, checkers=service.checkers_for(campaign))
-            context["reconcilable"] = (
-                campaign.units.filter(status=UnitStatus.DONE, observations__result=Result.INCONSISTENT,
-                                      observations__problem__isnull=True, household__isnull=False).count()
-            )  # fmt: skip
+        if manage:  # reconciliation stays possible after the campaign is closed
+            context["reconcilable"] = Observation.objects.filter(
+                unit__campaign=campaign, unit__status=UnitStatus.DONE, result=Result.INCONSISTENT,
+                problem__isnull=True, unit__household__isnull=False,
+            ).count()  # fmt: skip
     return context
 
 
@@ -144,7 +146,7 @@ def size_preview(request: HttpRequest, campaign_id: int) -> HttpResponse:
     if campaign.status != CampaignStatus.DRAFT:  # drawn meanwhile (a change event racing the draw): nothing to show
         return HttpResponse(status=204)
     form = DesignForm(request.GET)
-    frame_size = len(service.build_frame(campaign).frame.ids)
+    frame_size = service.frame_count(campaign)
     return render(request, "campaigns/_preview.html",
                   {"preview": _preview(form, frame_size), "form": form, "frame_size": frame_size})  # fmt: skip
 
@@ -172,6 +174,8 @@ def draw(request: HttpRequest, campaign_id: int) -> HttpResponse:
         messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, _errors(exc))
+    except ValueError as exc:  # the design does not fit the frame (e.g. more villages asked than there are)
+        messages.error(request, _("The design does not fit the frame: %(reason)s") % {"reason": exc})
     else:
         messages.success(request, _("The sample has been drawn."))
     return redirect("campaigns:detail", campaign_id=campaign.pk)
@@ -188,10 +192,12 @@ def upload_outside(request: HttpRequest, campaign_id: int) -> HttpResponse:
         return render(request, "campaigns/detail.html", _detail_context(request, campaign, outside_form=form),
                       status=400)  # fmt: skip
     upload = form.cleaned_data["file"]
-    suffix = Path(upload.name or "list.xlsx").suffix.lower()
-    if suffix not in (".xlsx", ".xls", ".csv"):
-        messages.error(request, _("Upload an .xlsx, .xls or .csv file."))
+    try:
+        kind = validate_upload(upload, kinds={"xlsx", "xls", "csv"})
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
         return redirect("campaigns:detail", campaign_id=campaign.pk)
+    suffix = f".{kind}"
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
@@ -221,8 +227,8 @@ def assign(request: HttpRequest, campaign_id: int) -> HttpResponse:
         raise PermissionDenied
     code = request.POST.get("region", "")
     region = get_region_for_user(request.user, code)
-    try:
-        checker = get_user_model().objects.get(pk=int(request.POST.get("checker", "")))
+    try:  # only the campaign's possible checkers: another county's user answers 404, never by name
+        checker = service.checkers_for(campaign).get(pk=int(request.POST.get("checker", "")))
     except (ValueError, get_user_model().DoesNotExist):
         raise Http404("user not found") from None
     try:
@@ -255,6 +261,9 @@ def reconcile(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @require_POST
 def close(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = service.get_campaign_for_user(request.user, campaign_id)
+    if not request.POST.get("confirm"):
+        messages.error(request, _("Tick the box to confirm closing the campaign."))
+        return redirect("campaigns:detail", campaign_id=campaign.pk)
     try:
         service.close(campaign, request.user)
     except service.CampaignError as exc:
@@ -308,21 +317,42 @@ def export(request: HttpRequest, campaign_id: int, what: str) -> FileResponse:
 @login_required
 @require_GET
 def field_list(request: HttpRequest) -> HttpResponse:
-    units = list(
-        service.units_for_checker(request.user).select_related("campaign", "household", "outside")
-        .order_by("campaign_id", "-status", "region_code", "id")[:1000]
-    )  # fmt: skip
-    heads = heads_of(request.user, [unit.household_id for unit in units if unit.household_id])
-    village_names = dict(
-        regions_for(request.user).filter(code__in={unit.region_code for unit in units}).values_list("code", "name")
+    """The checker's households still to verify, newest campaign first and in-progress ones first, a page at a
+    time (a county checker of a self-check may have thousands), with per-campaign counts; the last ones done."""
+    mine = service.units_for_checker(request.user)
+    counts = {
+        row["campaign_id"]: row
+        for row in mine.values("campaign_id").annotate(
+            open=Count("pk", filter=~Q(status=UnitStatus.DONE)), done=Count("pk", filter=Q(status=UnitStatus.DONE))
+        )
+    }
+    open_units = mine.exclude(status=UnitStatus.DONE).select_related("campaign", "outside")
+    village = request.GET.get("village", "")
+    if village:
+        open_units = open_units.filter(region_code=village)
+    villages = (
+        mine.exclude(status=UnitStatus.DONE).values("region_code").annotate(n=Count("pk")).order_by("region_code")
     )
-    for unit in units:
+    page = Paginator(open_units.order_by("-campaign_id", "-status", "region_code", "id"), 100).get_page(
+        request.GET.get("page")
+    )
+    done_units = list(mine.filter(status=UnitStatus.DONE).select_related("outside").order_by("-submitted_at")[:20])
+    shown = [*page.object_list, *done_units]
+    heads = heads_of(request.user, [unit.household_id for unit in shown if unit.household_id])
+    codes = {unit.region_code for unit in shown} | {row["region_code"] for row in villages}
+    names = dict(regions_for(request.user).filter(code__in=codes).values_list("code", "name"))
+    for unit in shown:
         head = heads.get(unit.household_id)
         unit.head_name = unit.outside.head_name if unit.outside_id else (head.name if head else "")
-        unit.village_name = village_names.get(unit.region_code, unit.region_code)
-    open_units = [unit for unit in units if unit.status != UnitStatus.DONE]
-    done_units = [unit for unit in units if unit.status == UnitStatus.DONE]
-    return render(request, "campaigns/field_list.html", {"open_units": open_units, "done_units": done_units})
+        unit.village_name = names.get(unit.region_code, unit.region_code)
+    for unit in page.object_list:
+        unit.campaign.counts = counts.get(unit.campaign_id, {})
+    return render(request, "campaigns/field_list.html", {
+        "page": page, "open_units": page.object_list, "done_units": done_units, "village": village,
+        "villages": [{"code": row["region_code"], "name": names.get(row["region_code"], row["region_code"]),
+                      "n": row["n"]} for row in villages],
+        "done_total": sum(row["done"] for row in counts.values()),
+    })  # fmt: skip
 
 
 def _answers(request) -> dict[str, service.Answer]:
@@ -350,7 +380,9 @@ def _coordinate(value: str | None, limit: int):
         number = Decimal(value or "")
     except InvalidOperation:
         return None
-    return number.quantize(Decimal("0.000001")) if abs(number) <= limit else None
+    if not number.is_finite() or abs(number) > limit:  # NaN, Infinity, or off the globe
+        return None
+    return number.quantize(Decimal("0.000001"))
 
 
 @login_required
@@ -373,6 +405,14 @@ def field_unit(request: HttpRequest, unit_id: int) -> HttpResponse:
             )  # fmt: skip
         except ValidationError as exc:
             error = _errors(exc)
+        except service.Stale as exc:
+            # Show what the other device stored (with its version), and what this form would have changed.
+            error = str(exc)
+            unit = service.get_unit_for_checker(request.user, unit_id)
+            unsent = [f"{ITEM_LABELS.get(item, item)}: {dict(Result.choices).get(a.result, '—')}"
+                      f"{' (' + (a.observed or a.reason) + ')' if (a.observed or a.reason) else ''}"
+                      for item, a in _answers(request).items() if a.result]  # fmt: skip
+            return _field_page(request, unit, error=error, unsent=unsent)
         except (service.CampaignError, ValueError) as exc:
             error = str(exc)
         else:
@@ -381,20 +421,25 @@ def field_unit(request: HttpRequest, unit_id: int) -> HttpResponse:
                 return redirect("campaigns:field")
             messages.success(request, _("Saved; you can come back to it."))
             return redirect("campaigns:field-unit", unit_id=unit.pk)
+    return _field_page(request, unit, error=error, posted=request.method == "POST")
+
+
+def _field_page(request, unit, *, error: str = "", posted: bool = False, unsent=()) -> HttpResponse:
     observations = {obs.item: obs for obs in unit.observations.all()}
-    posted = _answers(request) if request.method == "POST" else {}
+    handed = [obs.problem_id for obs in observations.values() if obs.problem_id]
+    posted_answers = _answers(request) if posted else {}
     summary = registry_summary(request.user, unit)
     head = heads_of(request.user, [unit.household_id]).get(unit.household_id) if unit.household_id else None
     village = regions_for(request.user).filter(code=unit.region_code).values_list("name", flat=True).first()
     rows = []
     for item in unit.campaign.items:
-        answer = posted.get(item) or observations.get(item)
+        answer = posted_answers.get(item) or observations.get(item)
         rows.append({
             "item": item, "label": ITEM_LABELS[item], "registry": summary.get(item, ""),
             "result": getattr(answer, "result", ""), "observed": getattr(answer, "observed", ""),
             "reason": getattr(answer, "reason", ""),
         })  # fmt: skip
-    if request.method == "POST":  # a refused form comes back as it was sent, nothing lost
+    if posted:  # a refused form comes back as it was sent, nothing lost
         state = {"standard_met": request.POST.get("standard_met", ""), "satisfied": request.POST.get("satisfied", ""),
                  "omitted": request.POST.get("omitted_persons", ""), "note": request.POST.get("note", "")}  # fmt: skip
     else:
@@ -406,7 +451,7 @@ def field_unit(request: HttpRequest, unit_id: int) -> HttpResponse:
         "village": village or unit.region_code,
         "token": service.new_token(), "error": error,
         "results": Result.choices, "photo_form": PhotoForm(), "photos": unit.photos.all(),
-        "posted": request.POST if request.method == "POST" else None,
+        "unsent": unsent, "handed": handed,
     }, status=400 if error else 200)  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 SIGNATURES = {"xlsx": (b"PK\x03\x04",), "xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",), "jpg": (b"\xff\xd8\xff",),
               "png": (b"\x89PNG\r\n\x1a\n",), "pdf": (b"%PDF-",), "parquet": (b"PAR1",)}  # fmt: skip
 TEXT_KINDS = {"csv"}
+NAME_ALIASES = {"jpeg": "jpg"}  # what phones and galleries call a JPEG
 
 
 def kind_of(head: bytes, name: str) -> str | None:
@@ -47,7 +48,7 @@ def validate_upload(upload, *, kinds: set[str], max_bytes: int | None = None) ->
             _("This kind of file is not accepted here (accepted: %(kinds)s).") % {"kinds": ", ".join(sorted(kinds))}
         )
     name_kind = (upload.name or "").rsplit(".", 1)[-1].lower()
-    if name_kind != kind:
+    if NAME_ALIASES.get(name_kind, name_kind) != kind:
         raise ValidationError(_("The file's name says .%(name)s but its content is %(kind)s.") % {
             "name": name_kind, "kind": kind})  # fmt: skip
     return kind
