@@ -33,7 +33,7 @@ def demo_dir(tmp_path_factory):
 
 def test_the_demo_prints_a_login_for_each_level(demo_dir):
     _, output = demo_dir
-    for username in ("admin", "county", "town", "village", "viewer"):
+    for username in ("admin", "city", "county", "town", "village", "checker", "viewer"):
         assert username in output
     assert "jingzhun-demo" in output
     assert "http://127.0.0.1:8000/" in output
@@ -118,18 +118,27 @@ def test_serve_runs_gunicorn_with_static_files_and_login(demo_dir):
     assert "11010519491231002X" not in output
 
 
-def test_the_demo_campaign_was_drawn_and_verified_through_the_campaigns_own_functions(demo_dir):
+def test_the_demo_campaigns_were_drawn_and_verified_through_the_campaigns_own_functions(demo_dir):
     data_dir, _ = demo_dir
     db = sqlite3.connect(data_dir / "demo.sqlite3")
-    status, seed, frame_size, frame_hash = db.execute(
-        "SELECT status, seed, frame_size, frame_hash FROM campaigns_campaign"
-    ).fetchone()
-    assert status == "drawn" and seed == 2026 and len(frame_hash) == 64
+    campaigns = {
+        level: (pk, status, seed, frame_size, frame_hash, parent)
+        for pk, level, status, seed, frame_size, frame_hash, parent in db.execute(
+            "SELECT id, level, status, seed, frame_size, frame_hash, parent_id FROM campaigns_campaign"
+        )
+    }
+    self_pk, status, seed, frame_size, _hash, _parent = campaigns["self_check"]
+    by_status = "SELECT status, count(*) FROM campaigns_sampleunit WHERE campaign_id = ? GROUP BY status"
+    units = dict(db.execute(by_status, (self_pk,)).fetchall())
+    assert status == "drawn" and units == {"done": frame_size}  # the town verified every exited household
+    pk, status, seed, frame_size, frame_hash, parent = campaigns["re_check"]
+    assert status == "drawn" and seed == 2026 and len(frame_hash) == 64 and parent == self_pk
     exited = db.execute("SELECT count(*) FROM registry_household WHERE household_type = '脱贫户'").fetchone()[0]
     assert frame_size == exited
-    units = dict(db.execute("SELECT status, count(*) FROM campaigns_sampleunit GROUP BY status").fetchall())
+    units = dict(db.execute(by_status, (pk,)).fetchall())
     assert units.get("done", 0) > 0 and units.get("pending", 0) > 0  # partly verified
     unassigned = db.execute("SELECT count(*) FROM campaigns_sampleunit WHERE checker_id IS NULL").fetchone()[0]
     assert unassigned == 0
+    submitted = db.execute("SELECT count(*) FROM campaigns_sampleunit WHERE status = 'done'").fetchone()[0]
     audited = db.execute("SELECT count(*) FROM audit_auditentry WHERE action = 'campaign_unit_submitted'").fetchone()
-    assert audited[0] == units["done"]
+    assert audited[0] == submitted

@@ -96,12 +96,15 @@ class Command(BaseCommand):
         self.stdout.write(f"Ledger: problems assigned down the hierarchy; {len(mine)} rectified by the village")
 
     def _campaign(self) -> None:
-        """A city re-check of the county's exited households, drawn, assigned and two-thirds verified."""
+        """The town's self-check, worked through by its checker; the city's re-check of a sample of the county,
+        two-thirds verified."""
         from jingzhun.campaigns import demo
 
-        users = {user.username: user for user in User.objects.filter(username__in=["county", "checker"])}
-        pk = demo.build(users["county"], users["checker"], settings.DATA_DIR / "demo-truth.csv")
-        self.stdout.write(f"Verification: campaign {pk} drawn, assigned and partly verified")
+        users = {
+            user.username: user for user in User.objects.filter(username__in=["county", "town", "checker", "city"])
+        }
+        pks = demo.build(users, settings.DATA_DIR / "demo-truth.csv")
+        self.stdout.write(f"Verification: campaigns {', '.join(map(str, pks))} drawn, assigned and verified")
 
     def _create_users(self) -> list[tuple[str, str, Region | None]]:
         county = Region.objects.filter(level="county").order_by("code").first()
@@ -118,6 +121,7 @@ class Command(BaseCommand):
         village = Region.objects.get(code=village_code)
         people = [
             ("admin", Function.ADMINISTRATOR, None, "系统管理员"),
+            ("city", Function.DATA_OFFICER, county.parent, "市级复查专员"),
             ("county", Function.DATA_OFFICER, county, "县级数据专员"),
             ("town", Function.DATA_OFFICER, town, "乡镇数据专员"),
             ("village", Function.DATA_OFFICER, village, "村级信息员"),
