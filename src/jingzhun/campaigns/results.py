@@ -235,7 +235,13 @@ def comparison(campaign: Campaign) -> dict | None:
         return None
     here = _observations(campaign)
     there = _observations(parent)
-    checker_of = dict(parent.units.filter(household_id__in=list(here)).values_list("household_id", "checker__username"))
+    done_here = campaign.units.filter(status=UnitStatus.DONE).values("household_id")
+    checker_of = {
+        household: f"{first}{last}".strip() or username
+        for household, first, last, username in parent.units.filter(
+            checker__isnull=False, household_id__in=done_here
+        ).values_list("household_id", "checker__first_name", "checker__last_name", "checker__username")
+    }
     per_item: dict[str, Counter] = defaultdict(Counter)
     per_checker: dict[str, Counter] = defaultdict(Counter)
     for household, items in here.items():
