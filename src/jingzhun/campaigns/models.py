@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.models import StoredFile, stored_path
+
 # What a campaign may verify: the items of the standard the field can see, and the household's members.
 ITEM_LABELS = {
     "members": _("members"),
@@ -201,29 +203,15 @@ class Observation(models.Model):  # 核查结果 (one per unit and item)
 
 
 def photo_path(instance: Photo, filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    unit = instance.unit_id
-    return f"campaigns/{instance.unit.campaign_id}/{unit // 1000:04d}/{unit}/{instance.sha256[:16]}.{suffix}"
+    return stored_path(f"campaigns/{instance.unit.campaign_id}", instance.unit_id, instance.sha256, filename)
 
 
-class Photo(models.Model):  # 佐证照片
+class Photo(StoredFile):  # 佐证照片
     unit = models.ForeignKey(SampleUnit, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField(_("file"), upload_to=photo_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=8)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["unit", "id"]
         constraints = [models.UniqueConstraint(fields=["unit", "sha256"], name="photo_once_per_unit")]
-
-    def __str__(self) -> str:
-        return self.name

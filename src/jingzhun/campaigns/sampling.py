@@ -235,13 +235,17 @@ def allocate(
         basis = weight if any(weight[h] for h in free) else sizes  # no spread left: proportional to N_h
         total = sum(basis[h] for h in free)
         share = {h: (left * basis[h] / total if total > 0 else 0.0) for h in free}
-        over = [h for h in free if share[h] > sizes[h]]
-        if over:  # capped strata first: they free units for the others
-            fixed.update({h: sizes[h] for h in over})
-            continue
+        # Strata below their floor first, then those over their size: fixing a floor takes units from the others
+        # (it can push a share under its floor, never over its size), capping gives units back (it can push a
+        # share over its size, never under its floor), so the fixed parts never add up to more than n. (Capping
+        # first could: a stratum capped at N_h while another still lacked its floor of 2.)
         under = [h for h in free if share[h] < low[h]]
         if under:
             fixed.update({h: low[h] for h in under})
+            continue
+        over = [h for h in free if share[h] > sizes[h]]
+        if over:
+            fixed.update({h: sizes[h] for h in over})
             continue
         break
     result = dict(fixed)

@@ -8,7 +8,6 @@ Who sees what: ``campaigns_for`` (campaigns of regions under the user's, and cam
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from jingzhun.campaigns.models import (
     SampleUnit,
     UnitStatus,
 )
-from jingzhun.core.uploads import validate_upload
+from jingzhun.core.uploads import sha256_of, validate_upload
 from jingzhun.registry import regions
 from jingzhun.registry.access import scope_code
 from jingzhun.registry.choices import HouseholdType, PersonStatus
@@ -455,10 +454,7 @@ def save_unit(unit: SampleUnit, user, *, answers: dict[str, Answer], token: str,
 
 def add_photo(unit: SampleUnit, user, upload) -> Photo:
     kind = validate_upload(upload, kinds=PHOTO_KINDS, max_bytes=settings.LEDGER_EVIDENCE_MAX_BYTES)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    sha = digest.hexdigest()
+    sha = sha256_of(upload)
     existing = unit.photos.filter(sha256=sha).first()
     if existing:  # the same photo sent again
         return existing
@@ -472,7 +468,6 @@ def _store_photo(unit: SampleUnit, user, upload, kind: str, sha: str) -> Photo:
     with transaction.atomic():
         photo = Photo(unit=unit, name=(upload.name or "")[:200], kind=kind, size=upload.size, sha256=sha,
                       uploaded_by=user)  # fmt: skip
-        upload.seek(0)
         photo.file.save(upload.name or f"photo.{kind}", upload, save=False)
         photo.save()
         record("campaign_photo", actor=user, obj=unit, region_code=unit.region_code,

@@ -34,6 +34,14 @@ from jingzhun.registry import regions
 from jingzhun.registry.access import get_region_for_user, heads_of, regions_for
 
 
+def _managed_campaign(request, campaign_id: int):
+    """The campaign, if the user may see it (else 404) and manage it (else 403)."""
+    campaign = service.get_campaign_for_user(request.user, campaign_id)
+    if not service.can_manage(request.user, campaign):
+        raise PermissionDenied
+    return campaign
+
+
 def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
@@ -140,9 +148,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @require_GET
 def size_preview(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """The sample size the design form gives, with its formula (htmx swaps it in as the form changes)."""
-    campaign = service.get_campaign_for_user(request.user, campaign_id)
-    if not service.can_manage(request.user, campaign):
-        raise PermissionDenied
+    campaign = _managed_campaign(request, campaign_id)
     if campaign.status != CampaignStatus.DRAFT:  # drawn meanwhile (a change event racing the draw): nothing to show
         return HttpResponse(status=204)
     form = DesignForm(request.GET)
@@ -154,9 +160,7 @@ def size_preview(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def draw(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = service.get_campaign_for_user(request.user, campaign_id)
-    if not service.can_manage(request.user, campaign):
-        raise PermissionDenied
+    campaign = _managed_campaign(request, campaign_id)
     form = DesignForm(request.POST)
     design, size = None, None
     if campaign.is_sample and not form.is_valid():
@@ -184,9 +188,7 @@ def draw(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def upload_outside(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = service.get_campaign_for_user(request.user, campaign_id)
-    if not service.can_manage(request.user, campaign):
-        raise PermissionDenied
+    campaign = _managed_campaign(request, campaign_id)
     form = OutsideForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "campaigns/detail.html", _detail_context(request, campaign, outside_form=form),
@@ -222,9 +224,7 @@ def upload_outside(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def assign(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = service.get_campaign_for_user(request.user, campaign_id)
-    if not service.can_manage(request.user, campaign):
-        raise PermissionDenied
+    campaign = _managed_campaign(request, campaign_id)
     code = request.POST.get("region", "")
     region = get_region_for_user(request.user, code)
     try:  # only the campaign's possible checkers: another county's user answers 404, never by name

@@ -9,6 +9,8 @@ file is refused with a message saying why; nothing of it is kept.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -52,3 +54,12 @@ def validate_upload(upload, *, kinds: set[str], max_bytes: int | None = None) ->
         raise ValidationError(_("The file's name says .%(name)s but its content is %(kind)s.") % {
             "name": name_kind, "kind": kind})  # fmt: skip
     return kind
+
+
+def sha256_of(upload) -> str:
+    """The SHA-256 of an upload, read in chunks; the upload is rewound for whoever reads it next."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()

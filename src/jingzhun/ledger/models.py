@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core.models import StoredFile, stored_path
+
 
 class Source(models.TextChoices):  # 问题来源
     RULE = "rule", _("standard check")
@@ -204,31 +206,17 @@ class Event(models.Model):  # 整改记录
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
-    # Not the uploaded name (that is kept in ``name``): a path nobody can steer, grouped by problem.
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"evidence/{instance.problem_id // 1000:04d}/{instance.problem_id}/{instance.sha256[:16]}.{suffix}"
+    return stored_path("evidence", instance.problem_id, instance.sha256, filename)
 
 
-class Evidence(models.Model):  # 整改佐证
+class Evidence(StoredFile):  # 整改佐证
     problem = models.ForeignKey(Problem, verbose_name=_("problem"), on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=8)
-    size = models.PositiveBigIntegerField(_("size"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
 
     class Meta:
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         ordering = ["problem", "uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ListImport(models.Model):  # 问题清单导入

@@ -12,7 +12,6 @@ gets ``Conflict``), and writes the problem's history and the audit log — all i
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from jingzhun.accounts.models import SECTOR_ITEMS
 from jingzhun.audit.chain import record, record_many
-from jingzhun.core.uploads import validate_upload
+from jingzhun.core.uploads import sha256_of, validate_upload
 from jingzhun.ledger import access
 from jingzhun.ledger.models import ACTIVE, Event, Evidence, Problem, Severity, Source, Status
 from jingzhun.registry import regions
@@ -214,14 +213,11 @@ def add_evidence(problem: Problem, user, upload) -> Evidence:
     if problem.status not in ACTIVE:
         raise WrongState(_("Evidence can only be added to a problem that is not closed."))
     kind = validate_upload(upload, kinds=EVIDENCE_KINDS, max_bytes=settings.LEDGER_EVIDENCE_MAX_BYTES)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    sha256 = sha256_of(upload)
     now = timezone.now()
     with transaction.atomic():
         evidence = Evidence(problem=problem, name=(upload.name or "")[:200], kind=kind, size=upload.size,
-                            sha256=digest.hexdigest(), uploaded_by=user, uploaded_at=now)  # fmt: skip
+                            sha256=sha256, uploaded_by=user, uploaded_at=now)  # fmt: skip
         evidence.file.save(upload.name or f"evidence.{kind}", upload, save=False)
         evidence.save()
         Problem.objects.filter(pk=problem.pk).update(version=F("version") + 1)
