@@ -492,3 +492,15 @@ def test_reassigning_leaves_verified_households_with_their_checker(personas, cou
     assert moved == campaign.units.filter(region_code__startswith=TOWN_A[:9]).count() - 1
     done.refresh_from_db()
     assert done.checker == personas.town_officer
+
+
+def test_progress_drills_down_to_the_villages_of_a_town_and_flags_overdue_campaigns(personas, county, login):
+    campaign = _drawn(personas.county_officer)
+    Campaign.objects.filter(pk=campaign.pk).update(deadline=dt.date(2020, 1, 1))
+    client = login(personas.county_officer)
+    page = client.get(reverse("campaigns:detail", args=[campaign.pk]), {"town": TOWN_A})
+    villages = page.context["progress"]["villages"]
+    assert {row["code"] for row in villages} <= {VILLAGE_A, "511823100202"} and villages
+    assert sum(row["all"] for row in villages) == campaign.units.filter(region_code__startswith=TOWN_A[:9]).count()
+    listing = client.get(reverse("campaigns:home"))
+    assert next(c for c in listing.context["campaigns"] if c.pk == campaign.pk).overdue

@@ -178,8 +178,9 @@ def _mixed_arguments(campaign: Campaign, registered, outside) -> dict:
 # --- progress ------------------------------------------------------------------------------------------------------
 
 
-def progress(campaign: Campaign) -> dict:
-    """Units done / started / assigned / all, overall, by town and by checker (for the chart and the table)."""
+def progress(campaign: Campaign, town: str = "") -> dict:
+    """Units done / started / assigned / all, overall, by town and by checker (for the chart and the table), and
+    by village for one ``town``."""
     from django.contrib.auth import get_user_model
 
     units = campaign.units.all()
@@ -188,17 +189,20 @@ def progress(campaign: Campaign) -> dict:
         started=Count("pk", filter=Q(status=UnitStatus.STARTED)), done=Count("pk", filter=Q(status=UnitStatus.DONE)),
     )  # fmt: skip
     towns: dict[str, Counter] = defaultdict(Counter)
+    villages: dict[str, Counter] = defaultdict(Counter)
     checkers: dict[int | None, Counter] = defaultdict(Counter)
     for region_code, checker, status, n in units.values_list("region_code", "checker_id", "status").annotate(
         n=Count("pk")
     ):
-        town = region_code[:9] + "000"
-        for counter in (towns[town], checkers[checker]):
+        counters = [towns[region_code[:9] + "000"], checkers[checker]]
+        if town and region_code.startswith(town[:9]):
+            counters.append(villages[region_code])
+        for counter in counters:
             counter["all"] += n
             counter[status] += n
             if checker is not None:
                 counter["assigned"] += n
-    names = dict(Region.objects.filter(code__in=list(towns)).values_list("code", "name"))
+    names = dict(Region.objects.filter(code__in=[*towns, *villages]).values_list("code", "name"))
     people = {user.pk: user for user in get_user_model().objects.filter(pk__in=[pk for pk in checkers if pk])}
     by_town = [
         {"code": code, "name": names.get(code, code), **_counts(counter)} for code, counter in sorted(towns.items())
@@ -211,7 +215,11 @@ def progress(campaign: Campaign) -> dict:
         }
         for pk, counter in sorted(checkers.items(), key=lambda item: (item[0] is None, str(item[0])))
     ]
-    return {"total": total, "towns": by_town, "checkers": by_checker}
+    by_village = [
+        {"code": code, "name": names.get(code, code), **_counts(counter)} for code, counter in sorted(villages.items())
+    ]
+    return {"total": total, "towns": by_town, "checkers": by_checker, "villages": by_village,
+            "town": next((row for row in by_town if row["code"] == town), None)}  # fmt: skip
 
 
 def _counts(counter: Counter) -> dict:

@@ -21,6 +21,7 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -54,8 +55,13 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         .select_related("region")
         .annotate(units_all=Count("units"), units_done=Count("units", filter=Q(units__status=UnitStatus.DONE)))
     )
+    today = timezone.localdate()
     for campaign in campaigns:
         campaign.percent = round(100 * campaign.units_done / campaign.units_all) if campaign.units_all else 0
+        campaign.overdue = (
+            campaign.status == CampaignStatus.DRAWN and campaign.deadline is not None and campaign.deadline < today
+            and campaign.units_done < campaign.units_all
+        )  # fmt: skip
     mine = service.units_for_checker(request.user).exclude(status=UnitStatus.DONE).count()
     return render(request, "campaigns/list.html", {
         "campaigns": campaigns, "can_create": request.user.has_function_permission("manage_campaigns"),
@@ -68,7 +74,12 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 def campaign_new(request: HttpRequest) -> HttpResponse:
     if not request.user.has_function_permission("manage_campaigns"):
         raise PermissionDenied
-    scope = regions_for(request.user).exclude(level="village").order_by("code")[:500]
+    # Regions a campaign may cover: down to the towns for a county (or lower) user; a province or city user picks
+    # among cities and counties (thousands of towns would make the list useless).
+    scope = regions_for(request.user).exclude(level="village")
+    if not request.user.region_id or regions.level_of(request.user.region_id) in ("province", "city"):
+        scope = scope.exclude(level="town")
+    scope = scope.order_by("code")
     parents = service.campaigns_for(request.user).filter(status__in=[CampaignStatus.DRAWN, CampaignStatus.CLOSED])
     form = CampaignForm(request.POST or None, regions=scope, parents=parents,
                         initial={"region": request.user.region_id})  # fmt: skip
@@ -102,7 +113,7 @@ def _detail_context(request, campaign, design_form=None, outside_form=None, assi
             context["outside_form"] = outside_form or OutsideForm()
             context["preview"] = _preview(design_form, context["frame_size"]) if campaign.is_sample else None
     else:
-        progress = results.progress(campaign)
+        progress = results.progress(campaign, town=request.GET.get("town", ""))
         context["progress"] = progress
         context["chart"] = {
             "towns": [town["name"] for town in progress["towns"]],
