@@ -189,6 +189,7 @@ def _run(parsed, batches, create_regions, scope, write, who, before_commit) -> P
         result.rejections.extend(batch.rejections)
         result.new_regions.extend(batch.new_regions)
         result.moved_out.extend(batch.moved_out_of)
+        del households, batch  # dropped before the next batch is read, not after
     result.rejections.extend(parsed.rejections)
     result.rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
     result.new_regions.sort(key=lambda region: region.code)

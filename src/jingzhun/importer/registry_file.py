@@ -8,6 +8,12 @@ What is rejected here (each with the file row, the column as the file names it, 
 cell that cannot be cleaned, a missing required field, a member row whose household fields disagree with the
 household's first row, and a person repeated within one household. A household with any rejected row is held
 back whole; its other rows are rejected with ``held_back``.
+
+The file is streamed: ``open_file`` finds the header, ``ParsedFile.batches`` cleans the rows a chunk at a time and
+hands out households as soon as all their rows are read, so memory holds the households being read, not the file.
+A household is complete once a row of another household follows it (files list a household's members together);
+a file that breaks this is found out when a row of a household already handed out comes, and is read again
+knowing each household's last row (``last_rows``). ``parse`` reads a whole file at once (small files, tests).
 """
 
 from __future__ import annotations
