@@ -201,8 +201,9 @@ def _run(parsed, batches, create_regions, scope, write, who, before_commit) -> P
     return result
 
 
-def plan_batch(result: Plan, households: list[FileHousehold], *, create_regions: bool = False,
-               scope: str | None = None) -> Batch:  # fmt: skip
+def plan_batch(
+    result: Plan, households: list[FileHousehold], *, create_regions: bool = False, scope: str | None = None
+) -> Batch:
     """Decide what importing one batch of households changes, reading the database (a few queries per 500)."""
     batch = Batch(result)
     households = _place(result, batch, households, create_regions, scope)

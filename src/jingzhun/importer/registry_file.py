@@ -171,8 +171,7 @@ class ParsedFile:
                     last[household_number] = number
         return last
 
-    def batches(self, size: int | None, last_rows: dict[str, int] | None = None
-                ) -> Iterator[list[FileHousehold]]:  # fmt: skip
+    def batches(self, size: int | None, last_rows: dict[str, int] | None = None) -> Iterator[list[FileHousehold]]:
         """Clean every cell, group rows into households and validate them; yield the valid households in batches.
 
         A household is handed out once all its rows are read, ``size`` households at a time (``None``: all at the
