@@ -184,7 +184,7 @@ def _run(parsed, batches, create_regions, scope, write, who, before_commit) -> P
     for households in batches:
         batch = plan_batch(result, households, create_regions=create_regions, scope=scope)
         if write:
-            write_batch(batch, **who)
+            write_batch(batch, actor=who["actor"], actor_name=who["actor_name"])
         result.outcomes.update(outcome for outcome in batch.outcome.values() if outcome != REJECTED)
         result.rejections.extend(batch.rejections)
         result.new_regions.extend(batch.new_regions)
@@ -469,7 +469,7 @@ def _plan_income(
 # Writing ----------------------------------------------------------------------------------------------------------
 
 
-def write_batch(batch: Batch, *, actor=None, actor_name: str = "", **_source) -> None:
+def write_batch(batch: Batch, *, actor=None, actor_name: str = "") -> None:
     """Write one batch (regions, households, persons, income records) and its audit entries, in the caller's
     transaction: the audit entries commit or roll back with the records they describe."""
     write_regions(batch)
