@@ -56,6 +56,8 @@ Every row read ends in exactly one of **inserted** (新增), **updated** (更新
   whose 人员状态 is 正常.
 - If any row of a household is rejected, the **whole household is held back** (no half households).
 - Everything is written in one transaction: an import that fails part-way leaves the database as it was.
+- A household's rows may be anywhere in the file, but list them together: a file whose households are
+  scattered is read twice.
 - Importing the same file twice changes nothing the second time.
 - Values that are well-formed but wrong (an ID number with a bad check digit, a birth date or sex that disagrees
   with the ID, the same ID number in two households) are **stored**: the standard's data-quality checks report them,

@@ -492,7 +492,7 @@ def test_planning_an_import_reads_the_database_in_a_bounded_number_of_queries(
     # Regions, households, members and incomes: one query per chunk of 500 each, not one per household.
     with django_assert_max_num_queries(8):
         plan = load.plan(parsed)
-    assert set(plan.outcome.values()) == {load.UNCHANGED}
+    assert plan.counts() == {load.INSERTED: 0, load.UPDATED: 0, load.UNCHANGED: parsed.rows_read, load.REJECTED: 0}
 
 
 def test_a_file_without_a_column_leaves_that_field_of_existing_records_alone(regions, tmp_path):

@@ -6,6 +6,7 @@ counts and the summary so the result page survives the worker and the file syste
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from django.conf import settings
@@ -77,6 +78,17 @@ class RegistryImport(models.Model):  # 导入记录
     @property
     def source_path(self) -> Path:
         return self.directory / f"source{self.suffix}"
+
+    @property
+    def progress_path(self) -> Path:
+        """The row a running import has reached (written by the task outside its transaction; see tasks.py)."""
+        return self.directory / "progress"
+
+    def read_progress(self) -> None:
+        """Take the row reached from the progress file while the import runs (``rows_done`` is set when done)."""
+        if self.status == self.Status.RUNNING:
+            with contextlib.suppress(OSError, ValueError):  # not started yet, or being replaced
+                self.rows_done = max(self.rows_done, int(self.progress_path.read_text()))
 
     def report_path(self, fmt: str) -> Path:
         if fmt not in REPORT_FORMATS:

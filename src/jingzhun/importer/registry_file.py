@@ -8,6 +8,12 @@ What is rejected here (each with the file row, the column as the file names it, 
 cell that cannot be cleaned, a missing required field, a member row whose household fields disagree with the
 household's first row, and a person repeated within one household. A household with any rejected row is held
 back whole; its other rows are rejected with ``held_back``.
+
+The file is streamed: ``open_file`` finds the header, ``ParsedFile.batches`` cleans the rows a chunk at a time and
+hands out households as soon as all their rows are read, so memory holds the households being read, not the file.
+A household is complete once a row of another household follows it (files list a household's members together);
+a file that breaks this is found out when a row of a household already handed out comes, and is read again
+knowing each household's last row (``last_rows``). ``parse`` reads a whole file at once (small files, tests).
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ _REGION = "行政区划代码"
 _NUMBER = "户编号"
 _TOWN_NAME = "乡镇名称"
 _VILLAGE_NAME = "村名称"
+CHUNK_ROWS = 4096  # rows cleaned together, column by column
 
 
 class RefusedFile(Exception):
@@ -111,19 +118,144 @@ class FileHousehold:
 
 @dataclass
 class ParsedFile:
+    """A registry file whose header is found; its households are read in batches by ``batches``.
+
+    ``rejections``, ``rows_read`` and ``blank_rows`` are complete once ``batches`` is exhausted (they restart with
+    every pass). ``households`` is filled by ``parse`` only: the importer holds one batch at a time.
+    """
+
     encoding: str | None
     header_row: int
     columns: dict[int, Column]
     headers: list[str]
     unknown_columns: list[str]
-    households: list[FileHousehold]
-    rejections: list[Rejection]
-    rows_read: int
-    blank_rows: int
+    households: list[FileHousehold] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    rows_read: int = 0
+    blank_rows: int = 0
+    whole: bool = False  # read whole by ``parse``: ``households`` holds them all
+    table: Table | None = field(default=None, repr=False)
+    schema: Schema | None = field(default=None, repr=False)
+    progress: Callable[[int], None] | None = field(default=None, repr=False)
 
     @property
     def rejected_rows(self) -> set[int]:
         return {rejection.row for rejection in self.rejections}
+
+    def _cleaning_plan(self, headers: Iterable[str] | None = None) -> list[tuple]:
+        wanted = None if headers is None else set(headers)
+        return [(index, self.headers[index], column.header, column.required, column_cleaner(column, self.schema))
+                for index, column in self.columns.items()
+                if wanted is None or column.header in wanted]  # fmt: skip
+
+    def _data_chunks(self) -> Iterator[tuple[int, list[tuple[int, list]]]]:
+        """Yield (blank rows in the chunk, its other rows padded to the columns' width), CHUNK_ROWS rows at a time."""
+        width = max(self.columns) + 1 if self.columns else 0
+        for chunk in _chunked(_data_rows(self.table.rows(), self.header_row), CHUNK_ROWS):
+            if self.progress is not None:
+                self.progress(chunk[-1][0])
+            kept = []
+            for number, cells in chunk:
+                if not is_blank(cells):
+                    kept.append((number, cells if len(cells) >= width else [*cells, *([None] * (width - len(cells)))]))
+            yield len(chunk) - len(kept), kept
+
+    def last_rows(self) -> dict[str, int]:
+        """Return {household number: its last row in the file}: one pass that cleans the 户编号 column only."""
+        plan = self._cleaning_plan([_NUMBER])
+        last: dict[str, int] = {}
+        for _blank, kept in self._data_chunks():
+            for number, values, _problems, _cells in _clean_rows(kept, plan):
+                household_number = str(values.get(_NUMBER) or "")
+                if household_number:
+                    last[household_number] = number
+        return last
+
+    def batches(self, size: int | None, last_rows: dict[str, int] | None = None) -> Iterator[list[FileHousehold]]:
+        """Clean every cell, group rows into households and validate them; yield the valid households in batches.
+
+        A household is handed out once all its rows are read, ``size`` households at a time (``None``: all at the
+        end). Without ``last_rows`` a household counts as complete when a row of another household follows it, and
+        households go out in the order of their first rows; a row of a household handed out already raises
+        Scattered, and the caller undoes what it did with the batches and passes again with ``last_rows()``. With
+        them, households go out in the order their last rows are read: a household whose rows are scattered is held
+        until its last row, the others are not held back by it.
+        """
+        self.rejections, self.rows_read, self.blank_rows = [], 0, 0
+        plan = self._cleaning_plan()
+        header_of = {column.header: self.headers[index] for index, column in self.columns.items()}
+        index_of = {column.header: index for index, column in self.columns.items()}
+        compared = [header for header in _HOUSEHOLD_HEADERS if header in header_of]
+        rejections = self.rejections
+        groups: dict[str, list[tuple[int, dict[str, object], list[Rejection]]]] = {}  # household → its rows
+        firsts: dict[str, tuple[int, dict[str, object]]] = {}  # household → its first row and that row's values
+        handed_out: set[str] = set()  # households already yielded (or rejected): a small set of keys
+        current = ""  # the household of the last row read
+        complete: list[str] = []  # with last_rows: households whose last row is read, in that order
+        for blank, kept in self._data_chunks():
+            self.blank_rows += blank
+            self.rows_read += len(kept)
+            for number, values, problems, cells in _clean_rows(kept, plan):
+                household_number = str(values.get(_NUMBER) or "")
+                if problems:
+                    problems = [_with_household(problem, household_number) for problem in problems]
+                if not household_number:
+                    rejections.extend(problems or [Rejection(number, _NUMBER, "", MISSING_REQUIRED)])
+                    continue
+                first = firsts.get(household_number)
+                if first is None:
+                    if household_number in handed_out:
+                        raise Scattered(household_number, number)
+                    firsts[household_number] = (number, values)
+                else:  # a member's row repeats the household's fields: they must agree with its first row
+                    first_row, first_values = first
+                    for header in compared:
+                        if header in values and header in first_values and values[header] != first_values[header]:
+                            problems.append(
+                                Rejection(number, header_of[header], _shown(cells[index_of[header]]),
+                                          HOUSEHOLD_CONFLICT, household_number, str(first_row))
+                            )  # fmt: skip
+                # Only the member's own fields are kept (the row's cells and household fields are dropped here).
+                person = {field: values[header] for header, field in _PERSON_FIELD_OF.items() if header in values}
+                groups.setdefault(household_number, []).append((number, person, problems))
+                current = household_number
+                if last_rows is not None and last_rows.get(household_number) == number:
+                    complete.append(household_number)
+            if size is None:
+                continue
+            if last_rows is not None:
+                while len(complete) >= size:
+                    yield self._households(complete[:size], groups, firsts, handed_out, header_of)
+                    del complete[:size]
+            elif len(groups) > size:
+                # A household is assumed to end where another begins: all but the last row's are complete.
+                ready = list(itertools.islice(itertools.takewhile(current.__ne__, groups), size))
+                if len(ready) == size:
+                    yield self._households(ready, groups, firsts, handed_out, header_of)
+        rest = list(groups)
+        for start in range(0, len(rest), size or len(rest) or 1):
+            yield self._households(rest[start : start + (size or len(rest))], groups, firsts, handed_out, header_of)
+        rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
+
+    def _households(self, numbers: list[str], groups, firsts, handed_out: set[str], header_of) -> list[FileHousehold]:
+        """Build the households ``numbers`` (removing them from ``groups``), rejecting the ones with a bad row."""
+        households = []
+        for household_number in numbers:
+            rows = groups.pop(household_number)
+            household, problems = _household(household_number, rows, firsts.pop(household_number)[1], header_of)
+            handed_out.add(household_number)
+            if problems:
+                self.rejections.extend(problems)
+                bad = {problem.row for problem in problems}
+                first_bad = min(bad)
+                self.rejections.extend(
+                    Rejection(row, "", "", HELD_BACK, household_number, str(first_bad))
+                    for row, *_rest in rows
+                    if row not in bad
+                )
+            else:
+                households.append(household)
+        return households
 
 
 def _score(headers: list[str]) -> int:
@@ -204,7 +336,15 @@ def _shown(raw: object) -> str:
 
 
 def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None = None) -> ParsedFile:
-    """Read the table, clean every cell, group rows into households and validate them; raise RefusedFile."""
+    """Read the whole table into households (for small files and tests; the importer streams with ``open_file``)."""
+    parsed = open_file(table, schema, progress)
+    parsed.households = [household for batch in parsed.batches(size=None) for household in batch]
+    parsed.whole = True
+    return parsed
+
+
+def open_file(table: Table, schema: Schema, progress: Callable[[int], None] | None = None) -> ParsedFile:
+    """Find the header row and map the columns (raise RefusedFile); ``ParsedFile.batches`` then reads the rows."""
     found = find_header(table.rows(), _score)
     if found is None:
         raise RefusedFile("no header row: none of the first rows names the template's columns")
@@ -212,76 +352,26 @@ def parse(table: Table, schema: Schema, progress: Callable[[int], None] | None =
     columns, unknown, missing = map_headers(headers)
     if missing:
         raise RefusedFile("required columns are missing", tuple(missing))
-    plan = [(index, headers[index], column.header, column.required, column_cleaner(column, schema))
-            for index, column in columns.items()]  # fmt: skip
-    width = max(columns) + 1 if columns else 0
-    rejections: list[Rejection] = []
-    groups: dict[str, list[tuple[int, dict[str, object], list[Rejection]]]] = {}  # household → its rows
-    firsts: dict[str, tuple[int, dict[str, object]]] = {}  # household → its first row and that row's values
-    header_of = {column.header: headers[index] for index, column in columns.items()}
-    index_of = {column.header: index for index, column in columns.items()}
-    compared = [header for header in _HOUSEHOLD_HEADERS if header in header_of]
-    rows_read = blank = 0
-    for chunk in _chunked(_data_rows(table.rows(), header_row), CHUNK_ROWS):
-        if progress is not None:
-            progress(chunk[-1][0])
-        kept = []
-        for number, cells in chunk:
-            if is_blank(cells):
-                blank += 1
-            else:
-                kept.append((number, cells if len(cells) >= width else [*cells, *([None] * (width - len(cells)))]))
-        rows_read += len(kept)
-        for number, values, problems, cells in _clean_rows(kept, plan):
-            household_number = str(values.get(_NUMBER) or "")
-            if problems:
-                problems = [_with_household(problem, household_number) for problem in problems]
-            if not household_number:
-                rejections.extend(problems or [Rejection(number, _NUMBER, "", MISSING_REQUIRED)])
-                continue
-            first = firsts.get(household_number)
-            if first is None:
-                firsts[household_number] = (number, values)
-            else:  # a member's row repeats the household's fields: they must agree with its first row
-                first_row, first_values = first
-                for header in compared:
-                    if header in values and header in first_values and values[header] != first_values[header]:
-                        problems.append(
-                            Rejection(number, header_of[header], _shown(cells[index_of[header]]), HOUSEHOLD_CONFLICT,
-                                      household_number, str(first_row))
-                        )  # fmt: skip
-            # Only the member's own fields are kept (the row's cells and household fields are dropped here).
-            person = {field: values[header] for header, field in _PERSON_FIELD_OF.items() if header in values}
-            groups.setdefault(household_number, []).append((number, person, problems))
-    households = []
-    for household_number, rows in groups.items():
-        household, problems = _household(household_number, rows, firsts[household_number][1], header_of)
-        if problems:
-            rejections.extend(problems)
-            bad = {problem.row for problem in problems}
-            first_bad = min(bad)
-            rejections.extend(
-                Rejection(row, "", "", HELD_BACK, household_number, str(first_bad))
-                for row, *_rest in rows
-                if row not in bad
-            )
-        else:
-            households.append(household)
-    rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
     return ParsedFile(
         encoding=table.encoding,
         header_row=header_row,
         columns=columns,
         headers=headers,
         unknown_columns=unknown,
-        households=households,
-        rejections=rejections,
-        rows_read=rows_read,
-        blank_rows=blank,
+        table=table,
+        schema=schema,
+        progress=progress,
     )
 
 
-CHUNK_ROWS = 4096  # rows cleaned together, column by column
+class Scattered(Exception):
+    """A household's rows are not together in the file: a row of a household already handed out came later."""
+
+    def __init__(self, number: str, row: int):
+        super().__init__(f"household {number} has a row ({row}) after others of the file's households")
+        self.number, self.row = number, row
+
+
 _TEXT_OR_EMPTY = {str, type(None)}
 
 
@@ -295,6 +385,8 @@ def _clean_rows(rows: list[tuple[int, list]], plan) -> Iterator[tuple[int, dict[
     repeat on every member's row, enumerations have a few values), then mapped back onto the rows by C-level
     iteration. Yields (row number, {header: value}, problems, cells) like a row-by-row loop would, problems in
     column order; a cell that fails is left out of the row's values."""
+    if not rows:
+        return
     if not plan:  # no template column at all (the file is refused before this for lacking required ones)
         yield from ((number, {}, [], cells) for number, cells in rows)
         return

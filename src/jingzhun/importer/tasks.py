@@ -8,6 +8,7 @@ counts, the summary and both rejection reports.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 
@@ -17,7 +18,7 @@ from django_tasks import task
 from jingzhun.importer import load, report
 from jingzhun.importer.models import RegistryImport
 from jingzhun.importer.reading import ReadError, read_table
-from jingzhun.importer.registry_file import RefusedFile, parse
+from jingzhun.importer.registry_file import RefusedFile, open_file
 from jingzhun.registry.idnumber import mask
 
 logger = logging.getLogger(__name__)
@@ -45,20 +46,23 @@ def run_import(record: RegistryImport) -> None:
             table = read_table(record.source_path)
             record.rows_total = table.total
             record.save(update_fields=["rows_total"])
-            parsed = parse(table, load.schema(), _progress(record))
-        except ReadError as exc:
+            parsed = open_file(table, load.schema(), _progress(record))
+            plan = load.run(
+                parsed,
+                scope=record.scope or None,
+                write=not record.dry_run,
+                actor=record.user,
+                actor_name=record.user_name,
+                source=record.file_name,
+                source_sha256=record.sha256,
+                before_commit=lambda plan: _write_reports(record, plan),  # a failing report leaves nothing written
+            )
+        except ReadError as exc:  # also mid-file (a row the reader cannot parse): the transaction is rolled back
             return _refuse(record, RegistryImport.Refusal.UNREADABLE, str(exc))
         except RefusedFile as exc:
             if exc.missing:
                 return _refuse(record, RegistryImport.Refusal.MISSING_COLUMNS, "、".join(exc.missing))
             return _refuse(record, RegistryImport.Refusal.NO_HEADER, "")
-        RegistryImport.objects.filter(pk=record.pk).update(rows_done=record.rows_total)
-        plan = load.plan(parsed, scope=record.scope or None)
-        for fmt in ("csv", "xlsx"):  # before writing: a failing report leaves the database untouched
-            report.write(plan.rejections, record.report_path(fmt))
-        if not record.dry_run:
-            load.apply(plan, actor=record.user, actor_name=record.user_name, source=record.file_name,
-                       source_sha256=record.sha256)  # fmt: skip
     except Exception as exc:
         logger.exception("import %s failed", record.pk)
         record.status, record.refusal, record.error = Status.FAILED, RegistryImport.Refusal.FAILED, repr(exc)[:2000]
@@ -76,7 +80,7 @@ def run_import(record: RegistryImport) -> None:
         "unknown_columns": parsed.unknown_columns,
         # Personal data masked as on every page; the household number finds the record.
         "moved_out": [
-            [person.household.number, person.name, mask(person.id_number, keep_start=4, keep_end=4)]
+            [person.household, person.name, mask(person.id_number, keep_start=4, keep_end=4)]
             for person in plan.moved_out
         ],
         "regions_created": [[region.code, region.name] for region in plan.new_regions],
@@ -92,15 +96,28 @@ def _refuse(record: RegistryImport, refusal: str, detail: str) -> None:
     record.save()
 
 
+def _write_reports(record: RegistryImport, plan: load.Plan) -> None:
+    for fmt in ("csv", "xlsx"):
+        report.write(plan.rejections, record.report_path(fmt))
+
+
 def _progress(record: RegistryImport):
-    """A callback for ``parse`` that writes the row reached at most once a second (the progress page reads it)."""
+    """A callback for the file's batches that notes the row reached at most once a second.
+
+    The rows are read while the import's transaction is open, so the row reached goes to a file beside the
+    source (``RegistryImport.progress_path``) that the progress page reads, not to the record: an update of the
+    record would stay invisible until the commit (and SQLite allows no second writer meanwhile).
+    """
     last = time.monotonic()
+    path = record.progress_path
 
     def progress(row: int) -> None:
         nonlocal last
         now = time.monotonic()
         if now - last >= PROGRESS_SECONDS:
             last = now
-            RegistryImport.objects.filter(pk=record.pk).update(rows_done=row)
+            partial = path.with_suffix(".partial")
+            partial.write_text(str(row))
+            os.replace(partial, path)  # the page never reads a half-written number
 
     return progress

@@ -105,6 +105,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     """The import: its progress while the worker runs it, then its result (the page survives: it reads the row)."""
     entry = get_import_for_user(request.user, import_id)
     _refresh_from_task(entry)
+    entry.read_progress()
     return render(request, "importer/detail.html", {"entry": entry, "reasons": _reasons(entry)})
 
 
@@ -114,6 +115,7 @@ def import_status(request: HttpRequest, import_id: int) -> HttpResponse:
     """The progress indicator alone (htmx polls it every 2 s); a finished import reloads the page to its result."""
     entry = get_import_for_user(request.user, import_id)
     _refresh_from_task(entry)
+    entry.read_progress()
     response = render(request, "importer/_status.html", {"entry": entry})
     if entry.finished:
         response["HX-Refresh"] = "true"

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from jingzhun.importer import load, report
 from jingzhun.importer.reading import ReadError, read_table
-from jingzhun.importer.registry_file import RefusedFile, parse
+from jingzhun.importer.registry_file import RefusedFile, open_file
 
 
 class Command(BaseCommand):
@@ -48,7 +48,18 @@ class Command(BaseCommand):
                 console=console, transient=True, disable=not console.is_terminal,
             ) as progress:  # fmt: skip
                 task = progress.add_task(_("Reading"), total=table.total)
-                parsed = parse(table, load.schema(), lambda row: progress.update(task, completed=row))
+                parsed = open_file(table, load.schema(), lambda row: progress.update(task, completed=row))
+                # Read, compared and written batch by batch; the report is written before the commit.
+                plan = load.run(
+                    parsed,
+                    create_regions=options["create_regions"],
+                    write=not options["dry_run"],
+                    # Who ran it: the account on the server (the command line has no signed-in user).
+                    actor_name=f"cli:{getpass.getuser()}",
+                    source=path.name,
+                    source_sha256="" if options["dry_run"] else _sha256(path),
+                    before_commit=lambda plan: report.write(plan.rejections, report_path),
+                )
         except ReadError as exc:
             raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}) from None
         except RefusedFile as exc:
@@ -58,11 +69,6 @@ class Command(BaseCommand):
                     % {"columns": "、".join(exc.missing)}
                 ) from None
             raise CommandError(_("The file is refused: no header row with the template's columns was found.")) from None
-        plan = load.plan(parsed, create_regions=options["create_regions"])
-        if not options["dry_run"]:
-            # Who ran it: the account on the server (the command line has no signed-in user).
-            load.apply(plan, actor_name=f"cli:{getpass.getuser()}", source=path.name, source_sha256=_sha256(path))
-        report.write(plan.rejections, report_path)
         self._summary(console, path, plan, report_path, options["dry_run"], time.monotonic() - started)
 
     def _summary(self, console: Console, path: Path, plan: load.Plan, report_path: Path, dry_run: bool, seconds):
@@ -93,7 +99,7 @@ class Command(BaseCommand):
         for person in plan.moved_out:
             console.print(
                 _("Moved out: %(name)s %(id)s of household %(number)s")
-                % {"name": person.name, "id": person.id_number, "number": person.household.number}
+                % {"name": person.name, "id": person.id_number, "number": person.household}
             )
         for region in plan.new_regions:
             console.print(_("Region created: %(code)s %(name)s") % {"code": region.code, "name": region.name})
