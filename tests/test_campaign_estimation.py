@@ -10,11 +10,13 @@ import warnings
 
 import numpy as np
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from jingzhun.campaigns.estimation import Estimate, describe, estimate_ratio, estimate_sample, proportion_interval
+from jingzhun.campaigns.estimation import Estimate, estimate_ratio, estimate_sample, proportion_interval
+from jingzhun.campaigns.results import sentence
 from jingzhun.campaigns.sampling import Design, Frame, draw
 
 # Lohr, Sampling: Design and Analysis (2nd ed., 2010), Example 5.2: a one-stage cluster sample of 5 of the 100
@@ -217,7 +219,8 @@ def test_a_zero_denominator_has_no_rate():
     estimate = estimate_ratio([0, 0], [0, 0])
     assert (estimate.rate, estimate.low, estimate.high, estimate.se) == (None, None, None, None)
     assert estimate.as_dict()["rate"] is None
-    assert describe("错退率", estimate) == "错退率：无法估计（分母为 0）"
+    with translation.override("zh-hans"):
+        assert sentence("错退率", estimate) == "错退率：已核查样本不足。"
     empty = estimate_ratio([], [])
     assert empty.rate is None and empty.n == 0
 
@@ -280,13 +283,11 @@ def test_a_drawn_sample_is_estimated_under_its_design(design):
 # --- plain words --------------------------------------------------------------------------------------------------
 
 
-def test_describe_says_the_rate_and_interval_in_chinese_and_english():
+def test_the_sentence_says_the_rate_and_interval_in_chinese_and_english():
     estimate = Estimate(0.0123, 0.0061, 0.0214, 0.004, 400, 12.3, 1000, 0.95, "beta", 1.1)
-    assert describe("错退率", estimate) == "错退率 1.2 %，95 % 置信区间 0.6 %–2.1 %"
-    assert describe("wrong-exit rate", estimate, language="en") == (
-        "wrong-exit rate 1.2 %, 95 % confidence interval 0.6 %–2.1 %"
-    )
-    ninety = Estimate(0.5, 0.45, 0.55, 0.03, 100, 50, 100, 0.9, "beta", 1.0)
-    assert describe("认可度", ninety) == "认可度 50.0 %，90 % 置信区间 45.0 %–55.0 %"
-    with pytest.raises(ValueError):
-        describe("x", estimate, language="fr")
+    with translation.override("zh-hans"):
+        assert sentence("错退率", estimate) == "错退率 1.2 %，95 % 置信区间 0.6 %–2.1 %"
+        ninety = Estimate(0.5, 0.45, 0.55, 0.03, 100, 50, 100, 0.9, "beta", 1.0)
+        assert sentence("认可度", ninety) == "认可度 50.0 %，90 % 置信区间 45.0 %–55.0 %"
+    with translation.override("en"):
+        assert sentence("wrong-exit rate", estimate) == "wrong-exit rate 1.2 %, 95 % confidence interval 0.6 %–2.1 %"

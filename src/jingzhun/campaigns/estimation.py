@@ -10,9 +10,8 @@ scipy/statsmodels; no Django.
 >>> est = estimate_ratio([0] * 300, [1] * 300)
 >>> est.rate, est.low, round(est.high, 4)
 (0.0, 0.0, 0.0122)
->>> describe("wrong-exit rate", est, language="en")
-'wrong-exit rate 0.0 %, 95 % confidence interval 0.0 %–1.2 %'
 
+The app says estimates in plain words, in the user's language, with ``campaigns.results.sentence``.
 docs/sampling.md explains the choices (and the svy evaluation) for users and auditors.
 """
 
@@ -251,34 +250,3 @@ def estimate_sample(
         ]
         return estimate_ratio(y, x, strata=strata, clusters=clusters, **common)
     raise ValueError(f"unknown sample kind {kind!r}")
-
-
-def describe(name: str, est: Estimate, *, language: str = "zh") -> str:
-    """Say the estimate in plain words: "错退率 1.2 %，95 % 置信区间 0.6 %–2.1 %".
-
-    Percentages with one decimal, a space before %, an en dash between the bounds. ``language`` "zh" or "en";
-    the app translates ``name`` and wraps the result in Django's i18n.
-    """
-    if language not in ("zh", "en"):
-        raise ValueError(f"unknown language {language!r}")
-    level = f"{_number(est.confidence * 100)} %"
-    if est.rate is None:
-        if language == "zh":
-            return f"{name}：无法估计（分母为 0）"
-        return f"{name}: cannot be estimated (the denominator is 0)"
-    if est.low is None or est.high is None:
-        if language == "zh":
-            return f"{name} {_percent(est.rate)}（无法计算置信区间）"
-        return f"{name} {_percent(est.rate)} (no confidence interval can be computed)"
-    interval = f"{_percent(est.low)}–{_percent(est.high)}"
-    if language == "zh":
-        return f"{name} {_percent(est.rate)}，{level} 置信区间 {interval}"
-    return f"{name} {_percent(est.rate)}, {level} confidence interval {interval}"
-
-
-def _percent(value: float) -> str:
-    return f"{value * 100:.1f} %"
-
-
-def _number(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.campaigns import sampling
-from jingzhun.campaigns.models import ITEM_LABELS, Level, Population, Result
+from jingzhun.campaigns.models import ITEM_LABELS, Level, Population
 
 DESIGNS = [
     ("srs", _("simple random sample")),
@@ -99,6 +99,3 @@ class OutsideForm(forms.Form):
 
 class PhotoForm(forms.Form):
     photo = forms.FileField(label=_("photo"))
-
-
-RESULT_CHOICES = Result.choices

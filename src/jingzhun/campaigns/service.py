@@ -164,10 +164,16 @@ class FrameRows:
     exited: set[int]
 
 
-def build_frame(campaign: Campaign, stratify_by: str = "town") -> FrameRows:
+def frame_households(campaign: Campaign):
+    """The households a campaign verifies: those of its region (exited ones only, if so set up)."""
     households = Household.objects.in_region(campaign.region_id)
     if campaign.population == Population.EXITED:
         households = households.filter(household_type=HouseholdType.EXITED)
+    return households
+
+
+def build_frame(campaign: Campaign, stratify_by: str = "town") -> FrameRows:
+    households = frame_households(campaign)
     rows = list(households.order_by("village_id", "number").values_list("pk", "village_id", "household_type"))
     persons = dict(
         Person.objects.filter(household_id__in=households.values("pk"), status=PersonStatus.NORMAL)
@@ -185,14 +191,7 @@ def build_frame(campaign: Campaign, stratify_by: str = "town") -> FrameRows:
 
 def frame_count(campaign: Campaign) -> int:
     """How many households the campaign's frame holds (one count; the design preview asks on every keystroke)."""
-    households = Household.objects.in_region(campaign.region_id)
-    if campaign.population == Population.EXITED:
-        households = households.filter(household_type=HouseholdType.EXITED)
-    return households.count()
-
-
-def preview_size(*, margin: float, confidence: float, p: float, deff: float, population: int) -> sampling.SampleSize:
-    return sampling.sample_size(margin=margin, population=population or None, confidence=confidence, p=p, deff=deff)
+    return frame_households(campaign).count()
 
 
 def draw(campaign: Campaign, user, *, design: sampling.Design | None, stratify_by: str = "town",
@@ -271,13 +270,13 @@ def draw(campaign: Campaign, user, *, design: sampling.Design | None, stratify_b
                 )
             ]
         SampleUnit.objects.bulk_create(units, batch_size=2000)
-        details = dict(selection.details)
+        details = dict(selection.details)  # JSON-safe: plain ints, floats and strings (sampling's contract)
         details["strata_N"] = dict(Counter(frame.strata or []))  # per-stratum frame sizes, for the estimates' FPC
         if outside_selection is not None:
             details["outside"] = {"n": outside_n, "N": len(outside), **outside_selection.details}
         Campaign.objects.filter(pk=campaign.pk).update(
             status=CampaignStatus.DRAWN, design=design_dict, size=size or {}, seed=seed, frame_size=len(frame.ids),
-            frame_hash=sampling.frame_hash(frame), outside_size=len(outside), details=_json_safe(details),
+            frame_hash=sampling.frame_hash(frame), outside_size=len(outside), details=details,
             drawn_at=now, drawn_by=user,
         )  # fmt: skip
         record("campaign_drawn", actor=user, obj=campaign, region_code=campaign.region_id,
@@ -285,16 +284,6 @@ def draw(campaign: Campaign, user, *, design: sampling.Design | None, stratify_b
                         "frame_hash": sampling.frame_hash(frame), "units": len(units)})  # fmt: skip
     campaign.refresh_from_db()
     return campaign
-
-
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(item) for item in value]
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
 
 
 def add_outside(campaign: Campaign, user, rows: list[dict]) -> tuple[int, list[dict]]:

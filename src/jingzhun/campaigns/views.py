@@ -178,7 +178,7 @@ def draw(request: HttpRequest, campaign_id: int) -> HttpResponse:
         return render(request, "campaigns/detail.html", _detail_context(request, campaign, design_form=form),
                       status=400)  # fmt: skip
     data = form.cleaned_data if form.is_valid() else {}
-    frame_size = len(service.build_frame(campaign, data.get("stratify_by", "town")).frame.ids)
+    frame_size = service.frame_count(campaign)
     if campaign.is_sample:
         design, size = form.design(frame_size)
     try:

@@ -109,8 +109,7 @@ class Command(BaseCommand):
               stratify_by, allocation, seed, outside_n, dry_run, out, **options):  # fmt: skip
         actor = self._user(user)
         found = self._campaign(campaign)
-        rows = service.build_frame(found, stratify_by)
-        population = len(rows.frame.ids)
+        population = service.frame_count(found)
         console.print(f"[bold]{found.name}[/] · {found.region.name} · frame: {population:,} households "
                       f"({found.get_population_display()})")  # fmt: skip
         size, chosen = None, None
