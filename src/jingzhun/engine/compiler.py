@@ -90,6 +90,7 @@ class LevelPlan:
     findings_sql: str  # SELECT run_id, rule_id, household_id, person_id, region_code, values FROM the flags
     drop_sql: str
     parameters: tuple[str, ...]
+    expand_sql: str = ""  # PostgreSQL: the SELECT's rows expanded into findings in one pass, no flags table
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,10 @@ class Plan:
         """All statements, for snapshots and for reading."""
         parts = [statement + ";" for statement in self.prepare_sql]
         for level in self.levels:
-            parts += [level.flags_sql + ";", level.findings_sql + ";", level.drop_sql + ";"]
+            if level.expand_sql:  # PostgreSQL runs this one statement per level instead (PostgresExecutor)
+                parts.append(level.expand_sql + ";")
+            else:
+                parts += [level.flags_sql + ";", level.findings_sql + ";", level.drop_sql + ";"]
         parts += [statement + ";" for statement in self.cleanup_sql]
         return "\n\n".join(parts) + "\n"
 
@@ -528,13 +532,14 @@ def compile_level(rules: tuple[Rule, ...], translator: _Translator, level: str) 
 
     flags_table = f"jz_flags_{level}"
     flags_sql = f"CREATE TEMPORARY TABLE {flags_table} AS\n" + _render(select, dialect)
-    findings = []
+    findings, payloads = [], []
     for index, rule in enumerate(compiled):
         payload = _json_object(
             [(name, exp.column(value_column[name])) for name in rule.fields]
             + [(name, translator.parameter(name)) for name in rule.parameters],
             dialect,
         )
+        payloads.append(payload)
         findings.append(
             exp.select(
                 exp.alias_(exp.Placeholder(this="run_id"), "run_id"),
@@ -551,6 +556,7 @@ def compile_level(rules: tuple[Rule, ...], translator: _Translator, level: str) 
     union = findings[0]
     for part in findings[1:]:
         union = exp.union(union, part, distinct=False)
+    expand_sql = _render(_expand(select, compiled, payloads), dialect) if dialect == "postgres" else ""
     parameters = sorted({p for rule in compiled for p in rule.parameters} | _placeholders(select))
     return LevelPlan(
         level=level,
@@ -560,7 +566,42 @@ def compile_level(rules: tuple[Rule, ...], translator: _Translator, level: str) 
         findings_sql=_render(union, dialect),
         drop_sql=f"DROP TABLE {flags_table}",
         parameters=tuple(parameters),
+        expand_sql=expand_sql,
     )
+
+
+def _expand(select: exp.Select, compiled: list[CompiledRule], payloads: list[exp.Expression]) -> exp.Select:
+    """The findings straight from the level's SELECT, without a flags table (PostgreSQL).
+
+    Each row of the SELECT is joined to the numbers of the rules that fire on it (``unnest(array_positions(
+    ARRAY[f0, f1, …], 1))``, one row per finding), and a CASE on that number picks the rule's id, item and
+    values. Materializing the flags and scanning them once per rule read each flagged row 23 times.
+    """
+    number = exp.column("k", table="x")
+
+    def pick(values: list[exp.Expression]) -> exp.Case:
+        ifs = [exp.If(this=exp.Literal.number(i + 1), true=value) for i, value in enumerate(values)]
+        return exp.Case(this=number.copy(), ifs=ifs)
+
+    qualified = []
+    for payload in payloads:
+        payload = payload.copy()
+        for column in payload.find_all(exp.Column):
+            column.set("table", exp.to_identifier("s"))  # the values of the outer row
+        qualified.append(payload)
+    flags = exp.Array(expressions=[exp.column(f"f{i}", table="s") for i in range(len(compiled))])
+    fired = exp.Unnest(
+        expressions=[exp.Anonymous(this="array_positions", expressions=[flags, exp.Literal.number(1)])],
+        alias=exp.TableAlias(this=exp.to_identifier("x"), columns=[exp.to_identifier("k")]),
+    )
+    columns = [
+        exp.alias_(exp.Placeholder(this="run_id"), "run_id"),
+        exp.alias_(pick([exp.Literal.string(rule.rule.id) for rule in compiled]), "rule_id"),
+        *[exp.column(name, table="s") for name in ("household_id", "person_id", "region_code")],
+        exp.alias_(pick(qualified), "values_json"),
+        exp.alias_(pick([exp.Literal.string(rule.rule.item) for rule in compiled]), "item"),
+    ]
+    return exp.select(*columns).from_(select.subquery("s")).join(exp.Lateral(this=fired), join_type="cross")
 
 
 def _placeholders(tree: exp.Expression) -> set[str]:
