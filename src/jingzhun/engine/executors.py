@@ -278,9 +278,9 @@ class SQLiteExecutor(Executor):
 class PostgresExecutor(Executor):
     """Each level is one statement: its rows expanded into findings and inserted, the counts returned.
 
-    Without JIT (``SET LOCAL jit = off``, for the run's transaction only): the expanded statement's row estimate
-    (every flagged row times every rule) puts it above the JIT thresholds, and compiling it took 0.7 s at a
-    million persons, more than the JIT'd expressions ever saved.
+    Without JIT (``SET LOCAL jit = off``, until the end of the transaction the run is in): the expanded
+    statement's row estimate (every flagged row times every rule) puts it above the JIT thresholds, and compiling
+    it took 0.7 s at a million persons, more than the JIT'd expressions ever saved.
 
     Tried and measured at a million persons (docs/performance.md): parallel plans (max_parallel_workers_per_gather,
     cheaper parallel setup, with temporary and with unlogged tables), a larger work_mem and findings inserted in
