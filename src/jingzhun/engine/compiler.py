@@ -624,7 +624,7 @@ def _shared_tables(translator: _Translator, uses: set[str]) -> list[tuple[str, e
             )
             for name, predicate in translator.aggregates.values()
         ]  # fmt: skip
-        if dialect == "duckdb":
+        if dialect in ("duckdb", "sqlite"):
             columns = [_as_filtered_aggregate(column) for column in columns]
         agg = (
             exp.select(*columns)
@@ -650,7 +650,8 @@ def _as_filtered_aggregate(column: exp.Expression) -> exp.Expression:
 
     The same values (every group has a row, so the count is never NULL where the sum was not). DuckDB then
     updates an aggregate only for the rows its condition selects instead of feeding it every row: the
-    per-household aggregate took 0.26 s of CPU instead of 0.30 s at a million persons.
+    per-household aggregate took 0.26 s of CPU instead of 0.30 s at a million persons; SQLite (3.30 or later)
+    1.16–1.19 s instead of 1.29–1.38 s.
     """
     alias = column.alias if isinstance(column, exp.Alias) else ""
     call = column.this if isinstance(column, exp.Alias) else column
@@ -675,8 +676,22 @@ def _prepare(translator: _Translator, uses: set[str]) -> tuple[list[str], list[s
     dialect = translator.dialect
     prepare, cleanup = [], []
     for name, query, key in _shared_tables(translator, uses):
+        if dialect == "sqlite":
+            # Keyed by the join key itself, so that a lookup is one B-tree search instead of an index search and
+            # then the row: a household's aggregates by its id as the rowid, the duplicate ID numbers in a table
+            # without rowid (1M persons: the person level 1.56 s against 2.01 s, the household level 0.62 s
+            # against 0.91 s).
+            others = [column.alias_or_name for column in query.selects if column.alias_or_name != key]
+            if key == "household_id":
+                columns, options = ["household_id INTEGER PRIMARY KEY", *others], ""
+            else:
+                columns, options = [f"{key} TEXT PRIMARY KEY", *others], " WITHOUT ROWID"
+            prepare.append(f"CREATE TEMPORARY TABLE {name} ({', '.join(columns)}){options}")
+            prepare.append(f"INSERT INTO {name}\n" + _render(query, dialect))
+            cleanup.append(f"DROP TABLE {name}")
+            continue
         prepare.append(f"CREATE TEMPORARY TABLE {name} AS\n" + _render(query, dialect))
-        if dialect != "duckdb":  # DuckDB joins by hashing; the others want an index on the join key
+        if dialect != "duckdb":  # DuckDB joins by hashing; PostgreSQL wants an index on the join key
             prepare.append(f"CREATE INDEX {name}_key ON {name} ({key})")
         if dialect == "postgres":  # temporary tables get no statistics unless asked
             prepare.append(f"ANALYZE {name}")
