@@ -22,6 +22,7 @@ import sqlite3
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -342,7 +343,13 @@ class DuckDBExecutor(Executor):
         result = RunResult()
         started = time.perf_counter()
         try:
-            findings = self.fetch(None, plan.statement, values)
+            # execute(), not sql(): like any DB-API execute it ends a result the caller left unread on this
+            # connection, as the level plan's first statement always did (sql() refuses to run then). Its Arrow
+            # output was no slower here (100k persons: 0.16 s against 0.18 s), whatever its warning says.
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+                done = self.connection.execute(plan.statement, self.used(plan.statement, values))
+                findings = (getattr(done, "to_arrow_table", None) or done.fetch_arrow_table)()  # DuckDB ≥ 2.0, before
         except Exception as exc:
             raise EngineError(self.backend, "household and person", plan.statement, exc) from exc
         counted = {row["values"]: row["counts"] for row in pc.value_counts(findings.column("rule_id")).to_pylist()}
