@@ -3,7 +3,8 @@
 One executor per backend on a common base (STYLE.md habit 3). Each runs the plan's statements for every level:
 materialize the rows where any rule fires into a temporary table (one pass over the data), count the findings
 per rule, then either insert them into the findings table of the same database (``INSERT … SELECT``) or fetch
-them for the caller (DuckDB over Parquet, whose findings go back into the registry database).
+them for the caller (DuckDB over Parquet, whose findings go back into the registry database; DuckDB runs the
+plan's one statement instead, ``Plan.statement``, with no temporary table).
 
 A backend error is re-raised as EngineError with the backend's name, the level and the exact SQL, so that a
 failing check can be reproduced by hand.
