@@ -106,6 +106,23 @@ def test_a_snapshot_export_feeds_the_duckdb_engine(small_registry, tmp_path):
     assert duckdb_run.counts == database_run.counts and duckdb_run.total > 0
 
 
+def test_the_duckdb_executor_runs_on_a_connection_with_an_unread_result(small_registry, tmp_path):
+    duckdb = pytest.importorskip("duckdb")
+    from jingzhun.engine.executors import bindings, executor_for
+    from jingzhun.standards.rules import load_ruleset
+    from jingzhun.standards.runs import _plan, parameter_values
+
+    call_command("export", "snapshot", "--out", str(tmp_path / "snap"), stdout=io.StringIO())
+    county = small_registry["county"]
+    low, high = county.bounds
+    values = bindings(parameter_values(county, 2025), run_id=1, region_low=low, region_high=high)
+    connection = duckdb.connect()
+    executor = executor_for("duckdb", connection, snapshot=tmp_path / "snap")
+    connection.execute("SELECT COUNT(*) FROM registry_person").fetchone()  # read, not to its end (bench/check.py)
+    result = executor.run(_plan(load_ruleset(), "duckdb"), values)
+    assert sum(result.counts.values()) == len(result.rows) > 0
+
+
 def test_a_snapshot_of_an_unknown_region_is_refused(small_registry, tmp_path):
     pytest.importorskip("duckdb")
     with pytest.raises(CommandError, match="no region with code 519999000000"):

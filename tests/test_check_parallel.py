@@ -6,6 +6,7 @@ The split needs committed data and the run's own outermost transaction, so these
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from django.core.management import call_command
@@ -61,7 +62,7 @@ def test_two_cores_find_what_one_core_finds(county, monkeypatch):
 
 
 def test_a_failed_half_leaves_no_findings(county, monkeypatch):
-    def broken(self, path, stage, plan, values, out):
+    def broken(self, path, stage, plan, values, out, **kwargs):
         raise RuntimeError("the second core failed")
 
     monkeypatch.setattr(executors.SQLiteExecutor, "_run_staged", broken)
@@ -69,6 +70,48 @@ def test_a_failed_half_leaves_no_findings(county, monkeypatch):
         run_checks(county, YEAR, ledger=False, workers=2)
     run = CheckRun.objects.get()
     assert run.status == CheckRun.Status.FAILED
+    assert not Finding.objects.exists()
+
+
+def test_the_second_half_gets_the_duplicate_id_numbers_counted_by_the_first(county, monkeypatch):
+    handed = []
+    original = executors.Half.send_ids
+
+    def spy(self, rows):
+        handed.append(rows)
+        return original(self, rows)
+
+    monkeypatch.setattr(executors.Half, "send_ids", spy)
+    two = run_checks(county, YEAR, ledger=False, workers=2)
+    assert len(handed) == 1 and handed[0], "counted once, by the first half, and handed over"
+    assert two.counts["DQ-003"] == run_checks(county, YEAR, ledger=False, workers=1).counts["DQ-003"] > 0
+
+
+def test_a_run_that_fails_before_handing_over_the_id_numbers_ends_both_halves(county, monkeypatch):
+    def broken(self, rows):
+        raise RuntimeError("counting the ID numbers failed")
+
+    monkeypatch.setattr(executors.Half, "send_ids", broken)
+    with pytest.raises(RuntimeError, match="counting the ID numbers failed"):
+        run_checks(county, YEAR, ledger=False, workers=2)  # the waiting half ends instead of waiting forever
+    assert CheckRun.objects.get().status == CheckRun.Status.FAILED
+    assert not Finding.objects.exists()
+
+
+def test_a_half_that_failed_before_the_hand_over_is_what_the_run_reports(county, monkeypatch):
+    def broken(self, path, stage, plan, values, out, **kwargs):
+        raise RuntimeError("the second core failed")
+
+    original = executors.Half.send_ids
+
+    def late(self, rows):
+        time.sleep(0.5)  # the failed half has ended: nobody reads the pipe any more
+        return original(self, rows)
+
+    monkeypatch.setattr(executors.SQLiteExecutor, "_run_staged", broken)
+    monkeypatch.setattr(executors.Half, "send_ids", late)
+    with pytest.raises(RuntimeError, match="second core"):
+        run_checks(county, YEAR, ledger=False, workers=2)
     assert not Finding.objects.exists()
 
 

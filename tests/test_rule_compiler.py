@@ -176,3 +176,11 @@ def test_the_compiled_builtin_sql_matches_its_snapshot(dialect):
         snapshot.write_text(sql, encoding="utf-8")
     assert snapshot.exists(), f"{snapshot} is missing: run with JINGZHUN_UPDATE_SNAPSHOTS=1 and review it"
     assert sql == snapshot.read_text(encoding="utf-8"), "run with JINGZHUN_UPDATE_SNAPSHOTS=1 after a deliberate change"
+
+
+def test_duckdb_compiles_the_whole_run_into_one_statement():
+    plan = compile_ruleset(load_file(BUILTIN), schema(), "duckdb")
+    assert plan.statement.startswith("WITH jz_agg AS MATERIALIZED (")
+    assert "CREATE" not in plan.statement and plan.sql() == plan.statement + ";\n"
+    assert "COUNT(*) FILTER(WHERE" in plan.statement  # member counts update only the rows they select
+    assert not compile_ruleset(load_file(BUILTIN), schema(), "sqlite").statement

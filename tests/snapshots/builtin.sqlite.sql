@@ -1,48 +1,36 @@
-CREATE TEMPORARY TABLE jz_agg AS
+CREATE TEMPORARY TABLE jz_agg (household_id INTEGER PRIMARY KEY, normal_members, head_count, head_sex, head_birth_date, head_birth_ymd, m0, m1, m2, m3);
+
+INSERT INTO jz_agg
 SELECT
   p.household_id AS household_id,
-  SUM(CASE WHEN p.status = '正常' THEN 1 ELSE 0 END) AS normal_members,
-  SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS head_count,
-  MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.sex END) AS head_sex,
-  MIN(
-    CASE
-      WHEN p.status = '正常' AND p.relation = '户主'
-      THEN COALESCE(p.birth_date, p.id_birth_date)
-    END
-  ) AS head_birth_date,
-  MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.birth_ymd END) AS head_birth_ymd,
-  SUM(
-    CASE
-      WHEN p.status = '正常'
-      AND (
-        (
-          :ref_date__int - p.birth_ymd
-        ) / 10000
-      ) BETWEEN :education_age_min AND :education_age_max
-      AND p.school_status IN ('非在校生', '')
-      AND NOT p.home_schooled IS TRUE
-      AND NOT p.health_exempt IS TRUE
-      THEN 1
-      ELSE 0
-    END
-  ) AS m0,
-  SUM(
-    CASE
-      WHEN p.status = '正常'
-      AND NOT p.insured_resident_medical IS TRUE
-      AND NOT p.insured_employee_medical IS TRUE
-      THEN 1
-      ELSE 0
-    END
-  ) AS m1,
-  SUM(
-    CASE
-      WHEN p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
-      THEN 1
-      ELSE 0
-    END
-  ) AS m2,
-  SUM(CASE WHEN p.status = '正常' AND p.relation = '配偶' THEN 1 ELSE 0 END) AS m3
+  COUNT(*) FILTER(WHERE
+    p.status = '正常') AS normal_members,
+  COUNT(*) FILTER(WHERE
+    p.status = '正常' AND p.relation = '户主') AS head_count,
+  MIN(p.sex) FILTER(WHERE
+    p.status = '正常' AND p.relation = '户主') AS head_sex,
+  MIN(COALESCE(p.birth_date, p.id_birth_date)) FILTER(WHERE
+    p.status = '正常' AND p.relation = '户主') AS head_birth_date,
+  MIN(p.birth_ymd) FILTER(WHERE
+    p.status = '正常' AND p.relation = '户主') AS head_birth_ymd,
+  COUNT(*) FILTER(WHERE
+    p.status = '正常'
+    AND (
+      (
+        :ref_date__int - p.birth_ymd
+      ) / 10000
+    ) BETWEEN :education_age_min AND :education_age_max
+    AND p.school_status IN ('非在校生', '')
+    AND NOT p.home_schooled IS TRUE
+    AND NOT p.health_exempt IS TRUE) AS m0,
+  COUNT(*) FILTER(WHERE
+    p.status = '正常'
+    AND NOT p.insured_resident_medical IS TRUE
+    AND NOT p.insured_employee_medical IS TRUE) AS m1,
+  COUNT(*) FILTER(WHERE
+    p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')) AS m2,
+  COUNT(*) FILTER(WHERE
+    p.status = '正常' AND p.relation = '配偶') AS m3
 FROM registry_person AS p
 WHERE
   p.household_id IN (
@@ -55,9 +43,9 @@ WHERE
 GROUP BY
   p.household_id;
 
-CREATE INDEX jz_agg_key ON jz_agg (household_id);
+CREATE TEMPORARY TABLE jz_ids (id_number TEXT PRIMARY KEY, n) WITHOUT ROWID;
 
-CREATE TEMPORARY TABLE jz_ids AS
+INSERT INTO jz_ids
 SELECT
   id_number,
   COUNT(*) AS n
@@ -68,8 +56,6 @@ GROUP BY
   id_number
 HAVING
   COUNT(*) > 1;
-
-CREATE INDEX jz_ids_key ON jz_ids (id_number);
 
 CREATE TEMPORARY TABLE jz_flags_household AS
 SELECT

@@ -103,9 +103,14 @@ class Plan:
     parameters: tuple[str, ...] = field(default=())
     prepare_sql: tuple[str, ...] = ()  # per-household aggregates and duplicate ID numbers, built once per run
     cleanup_sql: tuple[str, ...] = ()
+    # DuckDB: the whole run as one query returning the findings (the shared tables and each level's flagged rows
+    # as materialized CTEs), so that nothing is written to a temporary table and back.
+    statement: str = ""
 
     def sql(self) -> str:
         """All statements, for snapshots and for reading."""
+        if self.statement:
+            return self.statement + ";\n"
         parts = [statement + ";" for statement in self.prepare_sql]
         for level in self.levels:
             if level.expand_sql:  # PostgreSQL runs this one statement per level instead (PostgresExecutor)
@@ -486,6 +491,13 @@ def _json_object(pairs: list[tuple[str, exp.Expression]], dialect: str) -> exp.E
 
 
 def compile_level(rules: tuple[Rule, ...], translator: _Translator, level: str) -> LevelPlan:
+    return _compile_level(rules, translator, level)[0]
+
+
+def _compile_level(
+    rules: tuple[Rule, ...], translator: _Translator, level: str
+) -> tuple[LevelPlan, exp.Select, exp.Query]:
+    """The level's plan, with its flagged-rows SELECT and its findings UNION as trees."""
     schema, dialect = translator.schema, translator.dialect
     translator.uses = set()
     compiled = []
@@ -558,7 +570,7 @@ def compile_level(rules: tuple[Rule, ...], translator: _Translator, level: str) 
         union = exp.union(union, part, distinct=False)
     expand_sql = _render(_expand(select, compiled, payloads), dialect) if dialect == "postgres" else ""
     parameters = sorted({p for rule in compiled for p in rule.parameters} | _placeholders(select))
-    return LevelPlan(
+    plan = LevelPlan(
         level=level,
         rules=tuple(compiled),
         flags_sql=flags_sql,
@@ -568,6 +580,7 @@ def compile_level(rules: tuple[Rule, ...], translator: _Translator, level: str) 
         parameters=tuple(parameters),
         expand_sql=expand_sql,
     )
+    return plan, select, union
 
 
 def _expand(select: exp.Select, compiled: list[CompiledRule], payloads: list[exp.Expression]) -> exp.Select:
@@ -631,10 +644,9 @@ def _joins(select: exp.Select, uses: set[str]) -> exp.Select:
     return select
 
 
-def _prepare(translator: _Translator, uses: set[str]) -> tuple[list[str], list[str]]:
-    """Statements that build the shared temporary tables the levels join, and those that drop them."""
+def _shared_tables(translator: _Translator, uses: set[str]) -> list[tuple[str, exp.Select, str]]:
+    """The shared tables the levels join, as (name, query, join key): per-household aggregates, duplicate IDs."""
     dialect = translator.dialect
-    prepare, cleanup = [], []
     in_scope = exp.column("household_id", table="p").isin(
         query=exp.select("id")
         .from_(TABLES["household"])
@@ -653,6 +665,8 @@ def _prepare(translator: _Translator, uses: set[str]) -> tuple[list[str], list[s
             )
             for name, predicate in translator.aggregates.values()
         ]  # fmt: skip
+        if dialect in ("duckdb", "sqlite"):
+            columns = [_as_filtered_aggregate(column) for column in columns]
         agg = (
             exp.select(*columns)
             .from_(exp.table_(TABLES["person"], alias="p"))
@@ -669,9 +683,56 @@ def _prepare(translator: _Translator, uses: set[str]) -> tuple[list[str], list[s
             .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
         )
         tables.append((IDS_TABLE, ids, "id_number"))
-    for name, query, key in tables:
+    return tables
+
+
+def _as_filtered_aggregate(column: exp.Expression) -> exp.Expression:
+    """SUM(CASE WHEN c THEN 1 ELSE 0 END) → COUNT(*) FILTER (WHERE c); MIN(CASE WHEN c THEN x END) → MIN(x) FILTER.
+
+    The same values (every group has a row, so the count is never NULL where the sum was not). DuckDB then
+    updates an aggregate only for the rows its condition selects instead of feeding it every row: the
+    per-household aggregate took 0.26 s of CPU instead of 0.30 s at a million persons; SQLite (3.30 or later)
+    1.16–1.19 s instead of 1.29–1.38 s.
+    """
+    alias = column.alias if isinstance(column, exp.Alias) else ""
+    call = column.this if isinstance(column, exp.Alias) else column
+    case = call.this if isinstance(call, (exp.Sum, exp.Min)) else None
+    if not isinstance(case, exp.Case) or len(case.args.get("ifs") or []) != 1:
+        return column
+    branch = case.args["ifs"][0]
+    condition, value, default = branch.this, branch.args.get("true"), case.args.get("default")
+    one = isinstance(value, exp.Literal) and value.this == "1" and not value.is_string
+    zero = isinstance(default, exp.Literal) and default.this == "0" and not default.is_string
+    if isinstance(call, exp.Sum) and one and zero:
+        filtered = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=condition.copy()))
+    elif isinstance(call, exp.Min) and default is None:
+        filtered = exp.Filter(this=exp.Min(this=value.copy()), expression=exp.Where(this=condition.copy()))
+    else:
+        return column
+    return exp.alias_(filtered, alias) if alias else filtered
+
+
+def _prepare(translator: _Translator, uses: set[str]) -> tuple[list[str], list[str]]:
+    """Statements that build the shared temporary tables the levels join, and those that drop them."""
+    dialect = translator.dialect
+    prepare, cleanup = [], []
+    for name, query, key in _shared_tables(translator, uses):
+        if dialect == "sqlite":
+            # Keyed by the join key itself, so that a lookup is one B-tree search instead of an index search and
+            # then the row: a household's aggregates by its id as the rowid, the duplicate ID numbers in a table
+            # without rowid (1M persons: the person level 1.56 s against 2.01 s, the household level 0.62 s
+            # against 0.91 s).
+            others = [column.alias_or_name for column in query.selects if column.alias_or_name != key]
+            if key == "household_id":
+                columns, options = ["household_id INTEGER PRIMARY KEY", *others], ""
+            else:
+                columns, options = [f"{key} TEXT PRIMARY KEY", *others], " WITHOUT ROWID"
+            prepare.append(f"CREATE TEMPORARY TABLE {name} ({', '.join(columns)}){options}")
+            prepare.append(f"INSERT INTO {name}\n" + _render(query, dialect))
+            cleanup.append(f"DROP TABLE {name}")
+            continue
         prepare.append(f"CREATE TEMPORARY TABLE {name} AS\n" + _render(query, dialect))
-        if dialect != "duckdb":  # DuckDB joins by hashing; the others want an index on the join key
+        if dialect != "duckdb":  # DuckDB joins by hashing; PostgreSQL wants an index on the join key
             prepare.append(f"CREATE INDEX {name}_key ON {name} ({key})")
         if dialect == "postgres":  # temporary tables get no statistics unless asked
             prepare.append(f"ANALYZE {name}")
@@ -684,18 +745,38 @@ def compile_ruleset(ruleset: RuleSet, schema: Schema, dialect: str) -> Plan:
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; jingzhun compiles for {', '.join(DIALECTS)}")
     translator = _Translator(schema, dialect)
-    levels, uses = [], set()
+    levels, uses, trees = [], set(), []
     for level in ("household", "person"):
         rules = ruleset.by_level(level)
         if rules:
-            levels.append(compile_level(rules, translator, level))
+            plan, select, union = _compile_level(rules, translator, level)
+            levels.append(plan)
+            trees.append((level, select, union))
             uses |= translator.uses
     prepare, cleanup = _prepare(translator, uses)
+    statement = _one_statement(translator, uses, trees) if dialect == "duckdb" and trees else ""
     parameters = sorted(
         {p for level in levels for p in level.parameters} | {"region_low", "region_high"} if prepare else
         {p for level in levels for p in level.parameters}
     )  # fmt: skip
     return Plan(
         ruleset=ruleset, dialect=dialect, levels=tuple(levels), parameters=tuple(parameters),
-        prepare_sql=tuple(prepare), cleanup_sql=tuple(cleanup),
+        prepare_sql=tuple(prepare), cleanup_sql=tuple(cleanup), statement=statement,
     )  # fmt: skip
+
+
+def _one_statement(translator: _Translator, uses: set[str], levels: list[tuple[str, exp.Select, exp.Query]]) -> str:
+    """The whole run as one query: shared tables and flagged rows as materialized CTEs, the findings as its rows.
+
+    For DuckDB over Parquet, where a temporary table is a copy into DuckDB's own storage: at a million persons
+    the flagged persons alone took 0.4 s to write into one, against a materialized CTE that stays in memory as
+    it was produced. MATERIALIZED matters: inlined, each level's SELECT would be run once per rule of the UNION.
+    """
+    findings = levels[0][2]
+    for _, _, union in levels[1:]:
+        findings = exp.union(findings, union, distinct=False)
+    ctes = [(name, query) for name, query, _ in _shared_tables(translator, uses)]
+    ctes += [(f"jz_flags_{level}", select) for level, select, _ in levels]
+    for name, query in ctes:
+        findings = findings.with_(name, as_=query, materialized=True, copy=False)
+    return _render(findings, translator.dialect)
