@@ -57,6 +57,7 @@ class Table:
     encoding: str | None
     total: int  # number of rows, for the progress bar
     rows: Callable[[], Iterator[tuple[int, list]]]
+    text_cells: bool = False  # every cell is text or None (CSV): cleaning need not tell 1 from "1"
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -143,7 +144,7 @@ def read_table(path: Path) -> Table:
                         raise ReadError(f"a cell is longer than {CSV_FIELD_LIMIT:,} characters") from None
                     raise ReadError(f"the CSV cannot be parsed: {exc}") from None
 
-        return Table(path, encoding, lines, csv_rows)
+        return Table(path, encoding, lines, csv_rows, text_cells=True)
     if suffix == ".parquet":
         return _parquet_table(path)
     if suffix in WORKBOOK_SUFFIXES:

@@ -165,8 +165,9 @@ class ParsedFile:
         plan = self._cleaning_plan([_NUMBER])
         last: dict[str, int] = {}
         for _blank, kept in self._data_chunks():
-            for number, values, _problems, _cells in _clean_rows(kept, plan):
-                household_number = str(values.get(_NUMBER) or "")
+            chunk = _clean_columns(kept, plan, self.table.text_cells)
+            for number, household_number in zip(chunk.numbers, chunk.columns.get(_NUMBER, ()), strict=False):
+                household_number = _text_value(household_number)
                 if household_number:
                     last[household_number] = number
         return last
@@ -186,37 +187,58 @@ class ParsedFile:
         header_of = {column.header: self.headers[index] for index, column in self.columns.items()}
         index_of = {column.header: index for index, column in self.columns.items()}
         compared = [header for header in _HOUSEHOLD_HEADERS if header in header_of]
+        person_headers = [header for header in _PERSON_FIELD_OF if header in header_of]
+        person_fields = [_PERSON_FIELD_OF[header] for header in person_headers]
         rejections = self.rejections
         groups: dict[str, list[tuple[int, dict[str, object], list[Rejection]]]] = {}  # household → its rows
-        firsts: dict[str, tuple[int, dict[str, object]]] = {}  # household → its first row and that row's values
+        # household → its first row, that row's household fields (in ``compared`` order) and its failed headers
+        firsts: dict[str, tuple[int, tuple, set[str] | None]] = {}
         handed_out: set[str] = set()  # households already yielded (or rejected): a small set of keys
         current = ""  # the household of the last row read
         complete: list[str] = []  # with last_rows: households whose last row is read, in that order
         for blank, kept in self._data_chunks():
             self.blank_rows += blank
             self.rows_read += len(kept)
-            for number, values, problems, cells in _clean_rows(kept, plan):
-                household_number = str(values.get(_NUMBER) or "")
-                if problems:
-                    problems = [_with_household(problem, household_number) for problem in problems]
+            chunk = _clean_columns(kept, plan, self.table.text_cells)
+            count = len(chunk.numbers)
+            # A row's household fields as one tuple: a member's row is compared with its household's first row
+            # in one comparison, field by field only when they differ.
+            house_rows = list(zip(*(chunk.columns[header] for header in compared), strict=True)) if compared \
+                else [()] * count  # fmt: skip
+            person_rows = list(zip(*(chunk.columns[header] for header in person_headers), strict=True)) \
+                if person_headers else [()] * count  # fmt: skip
+            household_numbers = chunk.columns.get(_NUMBER) or [None] * count
+            for position, number in enumerate(chunk.numbers):
+                household_number = _text_value(household_numbers[position])
+                problems = chunk.problems.get(position)
+                problems = [_with_household(problem, household_number) for problem in problems] if problems else []
                 if not household_number:
                     rejections.extend(problems or [Rejection(number, _NUMBER, "", MISSING_REQUIRED)])
                     continue
+                house = house_rows[position]
+                failed = chunk.failed.get(position)
                 first = firsts.get(household_number)
                 if first is None:
                     if household_number in handed_out:
                         raise Scattered(household_number, number)
-                    firsts[household_number] = (number, values)
-                else:  # a member's row repeats the household's fields: they must agree with its first row
-                    first_row, first_values = first
-                    for header in compared:
-                        if header in values and header in first_values and values[header] != first_values[header]:
+                    firsts[household_number] = (number, house, failed)
+                elif house != first[1]:  # a member's row repeats the household's fields: they must agree
+                    first_row, first_house, first_failed = first
+                    cells = kept[position][1]
+                    for column, header in enumerate(compared):
+                        if (failed and header in failed) or (first_failed and header in first_failed):
+                            continue  # a cell that failed is rejected for that already
+                        if house[column] != first_house[column]:
                             problems.append(
                                 Rejection(number, header_of[header], _shown(cells[index_of[header]]),
                                           HOUSEHOLD_CONFLICT, household_number, str(first_row))
                             )  # fmt: skip
                 # Only the member's own fields are kept (the row's cells and household fields are dropped here).
-                person = {field: values[header] for header, field in _PERSON_FIELD_OF.items() if header in values}
+                person = dict(zip(person_fields, person_rows[position], strict=True))
+                if failed:
+                    for header in failed:
+                        if header in _PERSON_FIELD_OF:
+                            del person[_PERSON_FIELD_OF[header]]
                 groups.setdefault(household_number, []).append((number, person, problems))
                 current = household_number
                 if last_rows is not None and last_rows.get(household_number) == number:
@@ -225,24 +247,31 @@ class ParsedFile:
                 continue
             if last_rows is not None:
                 while len(complete) >= size:
-                    yield self._households(complete[:size], groups, firsts, handed_out, header_of)
+                    yield self._households(complete[:size], groups, firsts, handed_out, header_of, compared)
                     del complete[:size]
             elif len(groups) > size:
                 # A household is assumed to end where another begins: all but the last row's are complete.
                 ready = list(itertools.islice(itertools.takewhile(current.__ne__, groups), size))
                 if len(ready) == size:
-                    yield self._households(ready, groups, firsts, handed_out, header_of)
+                    yield self._households(ready, groups, firsts, handed_out, header_of, compared)
         rest = list(groups)
         for start in range(0, len(rest), size or len(rest) or 1):
-            yield self._households(rest[start : start + (size or len(rest))], groups, firsts, handed_out, header_of)
+            yield self._households(rest[start : start + (size or len(rest))], groups, firsts, handed_out, header_of,
+                                   compared)  # fmt: skip
         rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
 
-    def _households(self, numbers: list[str], groups, firsts, handed_out: set[str], header_of) -> list[FileHousehold]:
+    def _households(
+        self, numbers: list[str], groups, firsts, handed_out: set[str], header_of, compared: list[str]
+    ) -> list[FileHousehold]:
         """Build the households ``numbers`` (removing them from ``groups``), rejecting the ones with a bad row."""
         households = []
         for household_number in numbers:
             rows = groups.pop(household_number)
-            household, problems = _household(household_number, rows, firsts.pop(household_number)[1], header_of)
+            _first_row, first_house, first_failed = firsts.pop(household_number)
+            first = dict(zip(compared, first_house, strict=True))
+            for header in first_failed or ():
+                first.pop(header, None)
+            household, problems = _household(household_number, rows, first, header_of)
             handed_out.add(household_number)
             if problems:
                 self.rejections.extend(problems)
@@ -380,25 +409,30 @@ def _chunked(rows: Iterable[tuple[int, list]], size: int) -> Iterator[list[tuple
     return iter(lambda: list(itertools.islice(rows, size)), [])
 
 
-def _clean_rows(rows: list[tuple[int, list]], plan) -> Iterator[tuple[int, dict[str, object], list[Rejection], list]]:
+@dataclass
+class _Chunk:
+    """A chunk of rows cleaned column by column."""
+
+    numbers: list[int]  # the rows' numbers in the file
+    columns: dict[str, list]  # header → the rows' values (a CleanError where the cell failed)
+    problems: dict[int, list[Rejection]]  # position in the chunk → the row's problems, in column order
+    failed: dict[int, set[str]]  # position → the headers whose cells failed
+
+
+def _clean_columns(rows: list[tuple[int, list]], plan, text_cells: bool = False) -> _Chunk:
     """Clean a chunk of rows column by column: each distinct cell of a column is cleaned once (a household's fields
     repeat on every member's row, enumerations have a few values), then mapped back onto the rows by C-level
-    iteration. Yields (row number, {header: value}, problems, cells) like a row-by-row loop would, problems in
-    column order; a cell that fails is left out of the row's values."""
-    if not rows:
-        return
-    if not plan:  # no template column at all (the file is refused before this for lacking required ones)
-        yield from ((number, {}, [], cells) for number, cells in rows)
-        return
+    iteration. ``text_cells``: every cell is text or None (a CSV's), so a cell is its own key."""
     numbers = [number for number, _cells in rows]
+    chunk = _Chunk(numbers, {}, {}, {})
+    if not rows or not plan:  # no template column at all: the file is refused before this for lacking required ones
+        return chunk
     width = max(index for index, *_rest in plan) + 1
     columns = list(zip(*(cells[:width] for _number, cells in rows), strict=True))
-    problems: list[list[Rejection]] = [[] for _row in rows]
-    failed: list[tuple[int, str]] = []
-    headers, cleaned = [], []
+    problems, failed = chunk.problems, chunk.failed
     for index, file_header, header, required, clean in plan:
         raw_cells = columns[index]
-        if set(map(type, raw_cells)) <= _TEXT_OR_EMPTY:  # a CSV's cells: the cell is its own key
+        if text_cells or set(map(type, raw_cells)) <= _TEXT_OR_EMPTY:
             results = {raw: _attempt(clean, raw) for raw in set(raw_cells)}
             values = list(map(results.__getitem__, raw_cells))
             outcomes = results.values()
@@ -412,18 +446,19 @@ def _clean_rows(rows: list[tuple[int, list]], plan) -> Iterator[tuple[int, dict[
         if bad or empty:
             for position, value in enumerate(values):
                 if type(value) is CleanError:
-                    problems[position].append(Rejection(numbers[position], file_header, _shown(raw_cells[position]),
-                                                        value.code))  # fmt: skip
-                    failed.append((position, header))
+                    problems.setdefault(position, []).append(
+                        Rejection(numbers[position], file_header, _shown(raw_cells[position]), value.code))
+                    failed.setdefault(position, set()).add(header)
                 elif required and (value is None or value == ""):
-                    problems[position].append(Rejection(numbers[position], file_header, "", MISSING_REQUIRED))
-        headers.append(header)
-        cleaned.append(values)
-    row_values = [dict(zip(headers, values, strict=True)) for values in zip(*cleaned, strict=True)]
-    for position, header in failed:
-        del row_values[position][header]
-    for position, (number, cells) in enumerate(rows):
-        yield number, row_values[position], problems[position], cells
+                    problems.setdefault(position, []).append(
+                        Rejection(numbers[position], file_header, "", MISSING_REQUIRED))
+        chunk.columns[header] = values
+    return chunk
+
+
+def _text_value(value: object) -> str:
+    """A cleaned text cell as text ("" for an empty cell or one that failed)."""
+    return "" if value is None or type(value) is CleanError else str(value)
 
 
 def _data_rows(rows: Iterator[tuple[int, list]], header_row: int) -> Iterable[tuple[int, list]]:
