@@ -447,11 +447,13 @@ def _clean_columns(rows: list[tuple[int, list]], plan, text_cells: bool = False)
             for position, value in enumerate(values):
                 if type(value) is CleanError:
                     problems.setdefault(position, []).append(
-                        Rejection(numbers[position], file_header, _shown(raw_cells[position]), value.code))
+                        Rejection(numbers[position], file_header, _shown(raw_cells[position]), value.code)
+                    )
                     failed.setdefault(position, set()).add(header)
                 elif required and (value is None or value == ""):
                     problems.setdefault(position, []).append(
-                        Rejection(numbers[position], file_header, "", MISSING_REQUIRED))
+                        Rejection(numbers[position], file_header, "", MISSING_REQUIRED)
+                    )
         chunk.columns[header] = values
     return chunk
 
