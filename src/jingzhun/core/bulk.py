@@ -40,8 +40,10 @@ def _converter(field: models.Field) -> Callable[[object], object] | None:
     timestamps of one import are all the same moment)."""
     if field.get_internal_type() in _PLAIN:
         return None
-    memo: dict[object, object] = {}
     database = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-access proxy
+    if field.get_internal_type() == "JSONField":  # a dict: unhashable, so no memo (a failed lookup costs a raise)
+        return lambda value: None if value is None else field.get_db_prep_save(value, database)
+    memo: dict[object, object] = {}
 
     def convert(value: object) -> object:
         if value is None:

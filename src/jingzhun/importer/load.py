@@ -90,9 +90,9 @@ class Plan:
     rejections: list[Rejection] = field(default_factory=list)
     new_regions: list[Region] = field(default_factory=list)
     moved_out: list[MovedOut] = field(default_factory=list)
-    household_fields: set[str] = field(default_factory=set)
-    person_fields: set[str] = field(default_factory=set)
-    income_fields: set[str] = field(default_factory=set)
+    household_fields: frozenset[str] = frozenset()
+    person_fields: frozenset[str] = frozenset()
+    income_fields: frozenset[str] = frozenset()
     outcomes: Counter = field(default_factory=Counter)  # inserted/updated/unchanged → rows (rejected: from rejections)
     known_regions: dict[str, str] = field(default_factory=dict, repr=False)  # code → level, as read from the database
     planned_regions: dict[str, Region] = field(default_factory=dict, repr=False)
@@ -132,8 +132,8 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
         yield items[start : start + size]
 
 
-def _file_fields(parsed: ParsedFile, level: str) -> set[str]:
-    return {column.field for column in parsed.columns.values() if column.level == level and column.field}
+def _file_fields(parsed: ParsedFile, level: str) -> frozenset[str]:
+    return frozenset(column.field for column in parsed.columns.values() if column.level == level and column.field)
 
 
 def plan(parsed: ParsedFile, *, create_regions: bool = False, scope: str | None = None) -> Plan:
@@ -343,9 +343,16 @@ def _not_null(model: type[Model]) -> frozenset[str]:
     return frozenset(field.name for field in model._meta.concrete_fields if not field.null)
 
 
+@cache
+def _not_null_of(model: type[Model], fields: frozenset[str]) -> tuple[str, ...]:
+    """The not-null fields among ``fields`` (an import's file has one set of fields: computed once)."""
+    return tuple(sorted(_not_null(model) & fields))
+
+
 def _person_values(file_values: dict[str, object], fields: set[str]) -> dict[str, object]:
-    values = {name: file_values.get(name) for name in fields}
-    for name in _not_null(Person).intersection(fields):
+    # A valid row holds every person field of the file: copied whole, not field by field.
+    values = dict(file_values) if file_values.keys() == fields else {name: file_values.get(name) for name in fields}
+    for name in _not_null_of(Person, frozenset(fields)):
         if values[name] is None:
             values[name] = ""
     if not values.get("id_type"):
@@ -367,7 +374,7 @@ def _plan_household(
     result: Plan, batch: Batch, file_household: FileHousehold, existing: Household | None, members, incomes, now
 ):
     household_values = {name: file_household.household.get(name) for name in result.household_fields}
-    for name in _not_null(Household).intersection(result.household_fields):
+    for name in _not_null_of(Household, frozenset(result.household_fields)):
         if household_values[name] is None:
             household_values[name] = ""  # an empty text cell: text fields store "" rather than NULL
     if existing is None:
