@@ -28,7 +28,11 @@ def _canonical(entry: AuditEntry, at: str | None = None) -> bytes:
         "action": entry.action, "object_type": entry.object_type, "object_id": entry.object_id,
         "region_code": entry.region_code, "changes": entry.changes, "ip": entry.ip,
     }  # fmt: skip
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return _CANONICAL_JSON.encode(content).encode()
+
+
+# json.dumps with options builds an encoder per call; one shared encoder writes the same text.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def entry_hash(prev_hash: str, entry: AuditEntry) -> str:

@@ -72,9 +72,10 @@ def new(model: type[models.Model], values: dict[str, object]) -> models.Model:
     defaults must be immutable (they are: text, numbers, Decimal(0), None).
     """
     obj = model.__new__(model)
-    obj._state = ModelState()
-    obj.__dict__.update(_defaults(model))
-    obj.__dict__.update(values)
+    state = _defaults(model).copy()
+    state.update(values)
+    state["_state"] = ModelState()
+    obj.__dict__ = state
     return obj
 
 

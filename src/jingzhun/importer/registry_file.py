@@ -23,7 +23,7 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -31,7 +31,7 @@ from stdnum.cn import ric
 
 from jingzhun.importer import cleaning
 from jingzhun.importer.cleaning import CleanError
-from jingzhun.importer.reading import Table, find_header, is_blank
+from jingzhun.importer.reading import Table, columns_of_rows, find_header
 from jingzhun.registry import template
 from jingzhun.registry.template import Column
 
@@ -153,24 +153,26 @@ class ParsedFile:
                 for index, column in self.columns.items()
                 if wanted is None or column.header in wanted]  # fmt: skip
 
-    def _data_chunks(self) -> Iterator[tuple[int, list[tuple[int, list]]]]:
-        """Yield (blank rows in the chunk, its other rows padded to the columns' width), CHUNK_ROWS rows at a time."""
+    def _data_chunks(self) -> Iterator[tuple[int, list[int], list[Sequence]]]:
+        """Yield (blank rows in the chunk, the other rows' numbers, their cells column by column, padded to the
+        columns' width), CHUNK_ROWS rows at a time."""
         width = max(self.columns) + 1 if self.columns else 0
-        for chunk in _chunked(_data_rows(self.table.rows(), self.header_row), CHUNK_ROWS):
+        for numbers, blank, columns in columns_of_rows(_data_rows(self.table.rows(), self.header_row), width,
+                                                       CHUNK_ROWS):  # fmt: skip
             if self.progress is not None:
-                self.progress(chunk[-1][0])
-            kept = []
-            for number, cells in chunk:
-                if not is_blank(cells):
-                    kept.append((number, cells if len(cells) >= width else [*cells, *([None] * (width - len(cells)))]))
-            yield len(chunk) - len(kept), kept
+                self.progress(numbers[-1])
+            if any(blank):
+                kept = [position for position, flag in enumerate(blank) if not flag]
+                numbers = [numbers[position] for position in kept]
+                columns = [[column[position] for position in kept] for column in columns]
+            yield len(blank) - len(numbers), numbers, columns
 
     def last_rows(self) -> dict[str, int]:
         """Return {household number: its last row in the file}: one pass that cleans the 户编号 column only."""
         plan = self._cleaning_plan([_NUMBER])
         last: dict[str, int] = {}
-        for _blank, kept in self._data_chunks():
-            chunk = _clean_columns(kept, plan, self.table.text_cells)
+        for _blank, numbers, columns in self._data_chunks():
+            chunk = _clean_columns(numbers, columns, plan, self.table.text_cells)
             for number, household_number in zip(chunk.numbers, chunk.columns.get(_NUMBER, ()), strict=False):
                 household_number = _text_value(household_number)
                 if household_number:
@@ -201,10 +203,10 @@ class ParsedFile:
         handed_out: set[str] = set()  # households already yielded (or rejected): a small set of keys
         current = ""  # the household of the last row read
         complete: list[str] = []  # with last_rows: households whose last row is read, in that order
-        for blank, kept in self._data_chunks():
+        for blank, numbers, columns in self._data_chunks():
             self.blank_rows += blank
-            self.rows_read += len(kept)
-            chunk = _clean_columns(kept, plan, self.table.text_cells)
+            self.rows_read += len(numbers)
+            chunk = _clean_columns(numbers, columns, plan, self.table.text_cells)
             count = len(chunk.numbers)
             # A row's household fields as one tuple: a member's row is compared with its household's first row
             # in one comparison, field by field only when they differ.
@@ -229,13 +231,12 @@ class ParsedFile:
                     firsts[household_number] = (number, house, failed)
                 elif house != first[1]:  # a member's row repeats the household's fields: they must agree
                     first_row, first_house, first_failed = first
-                    cells = kept[position][1]
                     for column, header in enumerate(compared):
                         if (failed and header in failed) or (first_failed and header in first_failed):
                             continue  # a cell that failed is rejected for that already
                         if house[column] != first_house[column]:
                             problems.append(
-                                Rejection(number, header_of[header], _shown(cells[index_of[header]]),
+                                Rejection(number, header_of[header], _shown(columns[index_of[header]][position]),
                                           HOUSEHOLD_CONFLICT, household_number, str(first_row))
                             )  # fmt: skip
                 # Only the member's own fields are kept (the row's cells and household fields are dropped here).
@@ -479,11 +480,6 @@ class Scattered(Exception):
 _TEXT_OR_EMPTY = {str, type(None)}
 
 
-def _chunked(rows: Iterable[tuple[int, list]], size: int) -> Iterator[list[tuple[int, list]]]:
-    rows = iter(rows)
-    return iter(lambda: list(itertools.islice(rows, size)), [])
-
-
 @dataclass
 class _Chunk:
     """A chunk of rows cleaned column by column."""
@@ -494,16 +490,13 @@ class _Chunk:
     failed: dict[int, set[str]]  # position → the headers whose cells failed
 
 
-def _clean_columns(rows: list[tuple[int, list]], plan, text_cells: bool = False) -> _Chunk:
+def _clean_columns(numbers: list[int], columns: list[Sequence], plan, text_cells: bool = False) -> _Chunk:
     """Clean a chunk of rows column by column: each distinct cell of a column is cleaned once (a household's fields
     repeat on every member's row, enumerations have a few values), then mapped back onto the rows by C-level
     iteration. ``text_cells``: every cell is text or None (a CSV's), so a cell is its own key."""
-    numbers = [number for number, _cells in rows]
     chunk = _Chunk(numbers, {}, {}, {})
-    if not rows or not plan:  # no template column at all: the file is refused before this for lacking required ones
+    if not numbers or not plan:  # no template column at all: the file is refused before this for lacking required ones
         return chunk
-    width = max(index for index, *_rest in plan) + 1
-    columns = list(zip(*(cells[:width] for _number, cells in rows), strict=True))
     problems, failed = chunk.problems, chunk.failed
     for index, file_header, header, required, clean in plan:
         raw_cells = columns[index]
