@@ -107,13 +107,21 @@ def insert(model: type[models.Model], objects: Sequence[models.Model]) -> None:
         return
     now = timezone.now()
     fields = _fields(model)
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            for obj in objects:
-                setattr(obj, field.attname, now)
-    for obj, key in zip(objects, reserve_ids(model, len(objects)), strict=True):
-        obj.pk = key
-        obj._state.adding = False
+    stamps = {field.attname: now for field in fields
+              if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)}  # fmt: skip
+    keys = reserve_ids(model, len(objects))
+    if model._meta.parents:  # the key is the parent link's too: Model.pk sets both
+        for obj, key in zip(objects, keys, strict=True):
+            obj.__dict__.update(stamps)
+            obj.pk = key
+            obj._state.adding = False
+    else:  # plain attributes, set in one step per instance
+        pk = model._meta.pk.attname
+        for obj, key in zip(objects, keys, strict=True):
+            state = obj.__dict__
+            state.update(stamps)
+            state[pk] = key
+            state["_state"].adding = False
     row_of = operator.attrgetter(*(field.attname for field in fields))
     _write(model, fields, (list(row_of(obj)) for obj in objects))
 

@@ -423,10 +423,12 @@ def _fast_date(raw: object) -> object:
     return cleaning.clean_date(raw)
 
 
-def _attempt(clean: Callable[[object], object], raw: object) -> object:
+def _attempt(clean: Callable[[object], object], raw: object, failures: list | None = None) -> object:
     try:
         return clean(raw)
     except CleanError as exc:
+        if failures is not None:
+            failures.append(exc)
         return exc
 
 
@@ -500,18 +502,19 @@ def _clean_columns(numbers: list[int], columns: list[Sequence], plan, text_cells
     problems, failed = chunk.problems, chunk.failed
     for index, file_header, header, required, clean in plan:
         raw_cells = columns[index]
+        failures: list[CleanError] = []
         if text_cells or set(map(type, raw_cells)) <= _TEXT_OR_EMPTY:
-            results = {raw: _attempt(clean, raw) for raw in set(raw_cells)}
+            results = {raw: _attempt(clean, raw, failures) for raw in set(raw_cells)}
             values = list(map(results.__getitem__, raw_cells))
             outcomes = results.values()
         else:  # a workbook's: True, 1 and 1.0 are equal but clean differently, so the type is part of the key
             keys = list(zip(map(type, raw_cells), raw_cells, strict=True))
-            typed = {key: _attempt(clean, key[1]) for key in set(keys)}
+            typed = {key: _attempt(clean, key[1], failures) for key in set(keys)}
             values = list(map(typed.__getitem__, keys))
             outcomes = typed.values()
-        bad = any(type(value) is CleanError for value in outcomes)
-        empty = required and any(value is None or value == "" for value in outcomes)
-        if bad or empty:
+        # (``in`` compares in C: no cleaned value but None equals None, and only text equals "")
+        empty = required and (None in outcomes or "" in outcomes)
+        if failures or empty:
             for position, value in enumerate(values):
                 if type(value) is CleanError:
                     problems.setdefault(position, []).append(
@@ -554,15 +557,15 @@ def _household(
     persons = []
     for row, values, _row_problems in rows:
         person = FilePerson(row, values)
-        if person.key[1]:
-            if person.key in seen:
-                column = "证件号码" if person.key[0] == "id" else "姓名"
+        key = person.key
+        if key[1]:
+            if key in seen:
+                column = "证件号码" if key[0] == "id" else "姓名"
                 problems.append(
-                    Rejection(row, header_of.get(column, column), person.key[1], DUPLICATE_PERSON, number,
-                              str(seen[person.key]))
-                )  # fmt: skip
+                    Rejection(row, header_of.get(column, column), key[1], DUPLICATE_PERSON, number, str(seen[key]))
+                )
             else:
-                seen[person.key] = row
+                seen[key] = row
         persons.append(person)
     household = {field: first[header] for header, field in _HOUSEHOLD_FIELD_OF.items() if header in first}
     income = {field: first[header] for header, field in _INCOME_FIELD_OF.items() if header in first}
