@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -318,7 +319,8 @@ def _file_header(parsed: ParsedFile, header: str) -> str:
 def _existing_households(numbers: list[str]) -> dict[str, Household]:
     found: dict[str, Household] = {}
     for chunk in _chunks(numbers):
-        found.update((household.number, household) for household in Household.objects.filter(number__in=chunk))
+        found.update((household.number, household) for household in bulk.fetch(Household.objects.filter(
+            number__in=chunk)))  # fmt: skip
     return found
 
 
@@ -326,7 +328,7 @@ def _existing_members(household_ids: list[int]) -> dict[int, list[Person]]:
     found: dict[int, list[Person]] = {}
     for chunk in _chunks(household_ids):
         # The person_unique_id_in_household constraint's index serves household_id lookups.
-        for person in Person.objects.filter(household_id__in=chunk).defer("birth_ymd").order_by("id"):
+        for person in bulk.fetch(Person.objects.filter(household_id__in=chunk).order_by("id"), exclude=["birth_ymd"]):
             found.setdefault(person.household_id, []).append(person)
     return found
 
@@ -335,7 +337,8 @@ def _existing_incomes(households: Iterable[Household]) -> dict[tuple[int, int], 
     ids = [household.pk for household in households]
     found: dict[tuple[int, int], IncomeRecord] = {}
     for chunk in _chunks(ids):
-        for income in IncomeRecord.objects.filter(household_id__in=chunk).defer("per_capita_net_income"):
+        for income in bulk.fetch(IncomeRecord.objects.filter(household_id__in=chunk),
+                                 exclude=["per_capita_net_income"]):  # fmt: skip
             found[(income.household_id, income.year)] = income
     return found
 
@@ -354,7 +357,18 @@ def _changes(instance: Model, values: dict[str, object]) -> dict[str, list]:
 
 
 def _differs(instance: Model, values: dict[str, object]) -> bool:
-    return any(getattr(instance, name) != value for name, value in values.items())
+    """Whether any field of ``instance`` differs from ``values``: compared as two tuples (in C, a re-import
+    compares every field of every member)."""
+    names = tuple(values)
+    if not names:
+        return False
+    current = _getter(names)(instance)
+    return (current if len(names) > 1 else (current,)) != tuple(values.values())
+
+
+@cache
+def _getter(names: tuple[str, ...]) -> Callable[[Model], object]:
+    return operator.attrgetter(*names)
 
 
 @cache
