@@ -185,7 +185,9 @@ def _fewer_collections():
     An import allocates millions of small containers (cells, dicts, model instances) that live until their batch is
     written, and the collector's default (every 700 net allocations, each pass walking the young objects; every so
     often all of them, Django's included) took 15-20 % of an import's CPU time. The objects alive before the import
-    are frozen out of the collector's passes; every 100,000 net allocations it still runs, so memory stays bounded.
+    are frozen out of the collector's passes, it runs every 100,000 net allocations, and fully after each batch
+    (``_run``): without that, what a batch left in reference cycles outlived it in the old generations (a dry run
+    of a scattered file peaked at 560 MiB instead of 331).
     """
     threshold = gc.get_threshold()
     gc.freeze()
@@ -211,6 +213,7 @@ def _run(parsed, batches, create_regions, scope, write, who, before_commit) -> P
         result.new_regions.extend(batch.new_regions)
         result.moved_out.extend(batch.moved_out_of)
         del households, batch  # dropped before the next batch is read, not after
+        gc.collect()  # and what of it is in reference cycles too (see _fewer_collections)
     result.rejections.extend(parsed.rejections)
     result.rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
     result.new_regions.sort(key=lambda region: region.code)

@@ -428,8 +428,8 @@ def _attempt(clean: Callable[[object], object], raw: object, failures: list | No
         return clean(raw)
     except CleanError as exc:
         if failures is not None:
-            failures.append(exc)
-        return exc
+            failures.append(True)  # not the error: this frame would hold it, and its traceback this frame
+        return exc.with_traceback(None)  # kept until the chunk is done: not with the frames it was raised in
 
 
 def _shown(raw: object) -> str:
@@ -502,7 +502,7 @@ def _clean_columns(numbers: list[int], columns: list[Sequence], plan, text_cells
     problems, failed = chunk.problems, chunk.failed
     for index, file_header, header, required, clean in plan:
         raw_cells = columns[index]
-        failures: list[CleanError] = []
+        failures: list[bool] = []
         if text_cells or set(map(type, raw_cells)) <= _TEXT_OR_EMPTY:
             results = {raw: _attempt(clean, raw, failures) for raw in set(raw_cells)}
             values = list(map(results.__getitem__, raw_cells))
