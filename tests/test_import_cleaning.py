@@ -211,3 +211,45 @@ def test_multi_valued_cleaning_is_idempotent(cell):
     once = _result(lambda value: cleaning.clean_multi(value, ("因病", "因残", "因学")), cell)
     if not isinstance(once, CleanError):
         assert cleaning.clean_multi(once, ("因病", "因残", "因学")) == once
+
+
+# The importer's column cleaners take a fast path for the plain ASCII spellings of the cells unique to a row (ID
+# number, name, birth date, amounts); they must return exactly what the reference functions return, errors included.
+def _outcome(function, cell):
+    result = _result(function, cell)
+    return ("error", result.code) if isinstance(result, CleanError) else ("value", type(result), result)
+
+
+SPELLINGS = [VALID_ID, VALID_ID[:17].lower() + "x", VALID_ID[:15] + "000", "5.11823E+17", "5E17", "１２.５", "1,234.50",
+             "1.", ".5", "0.0", "00012.30", "45292", "2020年1月5日", "王建国", "Ａ王", "a" * 60, "2020-02-30",
+             "２０２０-01-05", "2020-1-5"]  # fmt: skip
+_digits = st.text(alphabet="0123456789", min_size=1, max_size=20)
+fast_path_cells = st.one_of(
+    cells,
+    _digits,
+    st.builds(lambda a, b: f"{a}.{b}", _digits, _digits),  # amounts, with too many decimals or digits too
+    st.builds(lambda a, b: f"{a}{b}", st.sampled_from(["", " ", "+", "-", "１", "0"]), _digits),
+    st.builds(lambda a, b: f"{a}{b}", _digits, st.sampled_from(["x", "X", "E17", "e5", "000", " ", "Ｘ"])),
+    st.builds(lambda d: d.isoformat(), st.dates()),
+    st.builds(lambda y, m, d: f"{y:04d}-{m:02d}-{d:02d}", st.integers(0, 9999), st.integers(0, 99), st.integers(0, 99)),
+    st.builds(lambda d, sep: d.isoformat().replace("-", sep), st.dates(), st.sampled_from(["/", ".", "", "年"])),
+    st.sampled_from(SPELLINGS),
+)
+
+
+@settings(max_examples=1000)
+@given(fast_path_cells)
+def test_the_importers_fast_cleaners_agree_with_the_reference_functions(cell):
+    from jingzhun.importer.registry_file import _fast_date, _fast_decimal, _fast_id, _fast_text
+
+    pairs = [
+        (_fast_id(18), lambda value: cleaning.clean_limited_text(cleaning.clean_id(value), 18)),
+        (_fast_id(32), lambda value: cleaning.clean_limited_text(cleaning.clean_id(value), 32)),
+        (_fast_text(50), lambda value: cleaning.clean_limited_text(value, 50)),
+        (_fast_decimal(2, 14), lambda value: cleaning.clean_decimal(value, 2, 14)),
+        (_fast_decimal(2, 4), lambda value: cleaning.clean_decimal(value, 2, 4)),
+        (_fast_decimal(0, 5), lambda value: cleaning.clean_decimal(value, 0, 5)),
+        (_fast_date, cleaning.clean_date),
+    ]
+    for fast, reference in pairs:
+        assert _outcome(fast, cell) == _outcome(reference, cell)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,7 @@ class Table:
     encoding: str | None
     total: int  # number of rows, for the progress bar
     rows: Callable[[], Iterator[tuple[int, list]]]
+    text_cells: bool = False  # every cell is text or None (CSV): cleaning need not tell 1 from "1"
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -143,7 +145,7 @@ def read_table(path: Path) -> Table:
                         raise ReadError(f"a cell is longer than {CSV_FIELD_LIMIT:,} characters") from None
                     raise ReadError(f"the CSV cannot be parsed: {exc}") from None
 
-        return Table(path, encoding, lines, csv_rows)
+        return Table(path, encoding, lines, csv_rows, text_cells=True)
     if suffix == ".parquet":
         return _parquet_table(path)
     if suffix in WORKBOOK_SUFFIXES:
@@ -177,6 +179,31 @@ def read_table(path: Path) -> Table:
 
         return Table(path, None, sheet.height + (sheet.start[0] if sheet.start else 0), sheet_rows)
     raise ReadError(f"unknown file type {suffix or '(none)'}: use one of {', '.join(SUFFIXES)}")
+
+
+def columns_of_rows(
+    rows: Iterable[tuple[int, list]], width: int, size: int
+) -> Iterator[tuple[list[int], list[bool], list[Sequence]]]:
+    """Yield numbered rows ``size`` at a time as (row numbers, blank flags, cells column by column): ``width``
+    columns, a short row padded with None.
+
+    Rows of one length (a CSV's, nearly always) are transposed as they are: cutting each row to ``width`` first
+    cost more than the transposition itself.
+    """
+    rows = iter(rows)
+    for chunk in iter(lambda: list(itertools.islice(rows, size)), []):
+        numbers = [number for number, _cells in chunk]
+        cells = [row_cells for _number, row_cells in chunk]
+        blank = [False] * len(cells)
+        for position, row_cells in enumerate(cells):
+            # A row whose first cell holds something is not blank; the others are looked at in full.
+            first = row_cells[0] if row_cells else None
+            if first is None or (type(first) is str and not first.strip()) or not first:
+                blank[position] = is_blank(row_cells)
+        if any(len(row_cells) < width for row_cells in cells):
+            cells = [row if len(row) >= width else [*row, *([None] * (width - len(row)))] for row in cells]
+        columns = list(zip(*cells, strict=False))[:width] if width else []  # rows at least ``width`` long
+        yield numbers, blank, columns
 
 
 def _parquet_table(path: Path) -> Table:

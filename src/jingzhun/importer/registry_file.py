@@ -18,15 +18,20 @@ knowing each household's last row (``last_rows``). ``parse`` reads a whole file 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from stdnum.cn import ric
+
 from jingzhun.importer import cleaning
 from jingzhun.importer.cleaning import CleanError
-from jingzhun.importer.reading import Table, find_header, is_blank
+from jingzhun.importer.reading import Table, columns_of_rows, find_header
 from jingzhun.registry import template
 from jingzhun.registry.template import Column
 
@@ -148,25 +153,28 @@ class ParsedFile:
                 for index, column in self.columns.items()
                 if wanted is None or column.header in wanted]  # fmt: skip
 
-    def _data_chunks(self) -> Iterator[tuple[int, list[tuple[int, list]]]]:
-        """Yield (blank rows in the chunk, its other rows padded to the columns' width), CHUNK_ROWS rows at a time."""
+    def _data_chunks(self) -> Iterator[tuple[int, list[int], list[Sequence]]]:
+        """Yield (blank rows in the chunk, the other rows' numbers, their cells column by column, padded to the
+        columns' width), CHUNK_ROWS rows at a time."""
         width = max(self.columns) + 1 if self.columns else 0
-        for chunk in _chunked(_data_rows(self.table.rows(), self.header_row), CHUNK_ROWS):
+        for numbers, blank, columns in columns_of_rows(_data_rows(self.table.rows(), self.header_row), width,
+                                                       CHUNK_ROWS):  # fmt: skip
             if self.progress is not None:
-                self.progress(chunk[-1][0])
-            kept = []
-            for number, cells in chunk:
-                if not is_blank(cells):
-                    kept.append((number, cells if len(cells) >= width else [*cells, *([None] * (width - len(cells)))]))
-            yield len(chunk) - len(kept), kept
+                self.progress(numbers[-1])
+            if any(blank):
+                kept = [position for position, flag in enumerate(blank) if not flag]
+                numbers = [numbers[position] for position in kept]
+                columns = [[column[position] for position in kept] for column in columns]
+            yield len(blank) - len(numbers), numbers, columns
 
     def last_rows(self) -> dict[str, int]:
         """Return {household number: its last row in the file}: one pass that cleans the 户编号 column only."""
         plan = self._cleaning_plan([_NUMBER])
         last: dict[str, int] = {}
-        for _blank, kept in self._data_chunks():
-            for number, values, _problems, _cells in _clean_rows(kept, plan):
-                household_number = str(values.get(_NUMBER) or "")
+        for _blank, numbers, columns in self._data_chunks():
+            chunk = _clean_columns(numbers, columns, plan, self.table.text_cells)
+            for number, household_number in zip(chunk.numbers, chunk.columns.get(_NUMBER, ()), strict=False):
+                household_number = _text_value(household_number)
                 if household_number:
                     last[household_number] = number
         return last
@@ -186,37 +194,57 @@ class ParsedFile:
         header_of = {column.header: self.headers[index] for index, column in self.columns.items()}
         index_of = {column.header: index for index, column in self.columns.items()}
         compared = [header for header in _HOUSEHOLD_HEADERS if header in header_of]
+        person_headers = [header for header in _PERSON_FIELD_OF if header in header_of]
+        person_fields = [_PERSON_FIELD_OF[header] for header in person_headers]
         rejections = self.rejections
         groups: dict[str, list[tuple[int, dict[str, object], list[Rejection]]]] = {}  # household → its rows
-        firsts: dict[str, tuple[int, dict[str, object]]] = {}  # household → its first row and that row's values
+        # household → its first row, that row's household fields (in ``compared`` order) and its failed headers
+        firsts: dict[str, tuple[int, tuple, set[str] | None]] = {}
         handed_out: set[str] = set()  # households already yielded (or rejected): a small set of keys
         current = ""  # the household of the last row read
         complete: list[str] = []  # with last_rows: households whose last row is read, in that order
-        for blank, kept in self._data_chunks():
+        for blank, numbers, columns in self._data_chunks():
             self.blank_rows += blank
-            self.rows_read += len(kept)
-            for number, values, problems, cells in _clean_rows(kept, plan):
-                household_number = str(values.get(_NUMBER) or "")
-                if problems:
-                    problems = [_with_household(problem, household_number) for problem in problems]
+            self.rows_read += len(numbers)
+            chunk = _clean_columns(numbers, columns, plan, self.table.text_cells)
+            count = len(chunk.numbers)
+            # A row's household fields as one tuple: a member's row is compared with its household's first row
+            # in one comparison, field by field only when they differ.
+            house_rows = list(zip(*(chunk.columns[header] for header in compared), strict=True)) if compared \
+                else [()] * count  # fmt: skip
+            person_rows = list(zip(*(chunk.columns[header] for header in person_headers), strict=True)) \
+                if person_headers else [()] * count  # fmt: skip
+            household_numbers = chunk.columns.get(_NUMBER) or [None] * count
+            for position, number in enumerate(chunk.numbers):
+                household_number = _text_value(household_numbers[position])
+                problems = chunk.problems.get(position)
+                problems = [_with_household(problem, household_number) for problem in problems] if problems else []
                 if not household_number:
                     rejections.extend(problems or [Rejection(number, _NUMBER, "", MISSING_REQUIRED)])
                     continue
+                house = house_rows[position]
+                failed = chunk.failed.get(position)
                 first = firsts.get(household_number)
                 if first is None:
                     if household_number in handed_out:
                         raise Scattered(household_number, number)
-                    firsts[household_number] = (number, values)
-                else:  # a member's row repeats the household's fields: they must agree with its first row
-                    first_row, first_values = first
-                    for header in compared:
-                        if header in values and header in first_values and values[header] != first_values[header]:
+                    firsts[household_number] = (number, house, failed)
+                elif house != first[1]:  # a member's row repeats the household's fields: they must agree
+                    first_row, first_house, first_failed = first
+                    for column, header in enumerate(compared):
+                        if (failed and header in failed) or (first_failed and header in first_failed):
+                            continue  # a cell that failed is rejected for that already
+                        if house[column] != first_house[column]:
                             problems.append(
-                                Rejection(number, header_of[header], _shown(cells[index_of[header]]),
+                                Rejection(number, header_of[header], _shown(columns[index_of[header]][position]),
                                           HOUSEHOLD_CONFLICT, household_number, str(first_row))
                             )  # fmt: skip
                 # Only the member's own fields are kept (the row's cells and household fields are dropped here).
-                person = {field: values[header] for header, field in _PERSON_FIELD_OF.items() if header in values}
+                person = dict(zip(person_fields, person_rows[position], strict=True))
+                if failed:
+                    for header in failed:
+                        if header in _PERSON_FIELD_OF:
+                            del person[_PERSON_FIELD_OF[header]]
                 groups.setdefault(household_number, []).append((number, person, problems))
                 current = household_number
                 if last_rows is not None and last_rows.get(household_number) == number:
@@ -225,24 +253,31 @@ class ParsedFile:
                 continue
             if last_rows is not None:
                 while len(complete) >= size:
-                    yield self._households(complete[:size], groups, firsts, handed_out, header_of)
+                    yield self._households(complete[:size], groups, firsts, handed_out, header_of, compared)
                     del complete[:size]
             elif len(groups) > size:
                 # A household is assumed to end where another begins: all but the last row's are complete.
                 ready = list(itertools.islice(itertools.takewhile(current.__ne__, groups), size))
                 if len(ready) == size:
-                    yield self._households(ready, groups, firsts, handed_out, header_of)
+                    yield self._households(ready, groups, firsts, handed_out, header_of, compared)
         rest = list(groups)
         for start in range(0, len(rest), size or len(rest) or 1):
-            yield self._households(rest[start : start + (size or len(rest))], groups, firsts, handed_out, header_of)
+            yield self._households(rest[start : start + (size or len(rest))], groups, firsts, handed_out, header_of,
+                                   compared)  # fmt: skip
         rejections.sort(key=lambda rejection: (rejection.row, REASONS.index(rejection.reason)))
 
-    def _households(self, numbers: list[str], groups, firsts, handed_out: set[str], header_of) -> list[FileHousehold]:
+    def _households(
+        self, numbers: list[str], groups, firsts, handed_out: set[str], header_of, compared: list[str]
+    ) -> list[FileHousehold]:
         """Build the households ``numbers`` (removing them from ``groups``), rejecting the ones with a bad row."""
         households = []
         for household_number in numbers:
             rows = groups.pop(household_number)
-            household, problems = _household(household_number, rows, firsts.pop(household_number)[1], header_of)
+            _first_row, first_house, first_failed = firsts.pop(household_number)
+            first = dict(zip(compared, first_house, strict=True))
+            for header in first_failed or ():
+                first.pop(header, None)
+            household, problems = _household(household_number, rows, first, header_of)
             handed_out.add(household_number)
             if problems:
                 self.rejections.extend(problems)
@@ -288,17 +323,23 @@ def map_headers(headers: list[str]) -> tuple[dict[int, Column], list[str], list[
 
 
 def column_cleaner(column: Column, schema: Schema) -> Callable[[object], object]:
-    """Return the function that cleans one cell of ``column`` into its field's value (or raises CleanError)."""
+    """Return the function that cleans one cell of ``column`` into its field's value (or raises CleanError).
+
+    The cells unique to a row (ID number, name, birth date, income amounts) are most of the cleaning left once each
+    distinct cell is cleaned once: for them, the plain ASCII spelling a file nearly always has takes a fast path,
+    and anything else goes to the reference function of jingzhun.importer.cleaning. The fast paths return exactly
+    what the reference returns (tests/test_import_cleaning.py compares them on random cells).
+    """
     name = column.field or column.header
     if column.field == "id_number":
         limit = schema.max_length.get("id_number", 32)
-        return lambda raw: cleaning.clean_limited_text(cleaning.clean_id(raw), limit)
+        return _fast_id(limit)
     kind = column.kind
     if kind == template.TEXT:
         if column.field == "village":
             return lambda raw: "".join(cleaning.clean_text(raw).split())
         limit = schema.max_length.get(name, 100)
-        return lambda raw: cleaning.clean_limited_text(raw, limit)
+        return _fast_text(limit)
     if kind == template.ENUM:
         allowed = schema.allowed[column.choices or ""]
         return lambda raw: cleaning.clean_choice(raw, allowed)
@@ -312,17 +353,83 @@ def column_cleaner(column: Column, schema: Schema) -> Callable[[object], object]
         return lambda raw: cleaning.clean_int(raw, maximum)
     if kind == template.DECIMAL:
         places, digits = schema.decimal_places.get(name, (2, 14))
-        return lambda raw: cleaning.clean_decimal(raw, places, digits)
+        return _fast_decimal(places, digits)
     if kind == template.DATE:
-        return cleaning.clean_date
+        return _fast_date
     raise AssertionError(f"unknown kind {kind}")
 
 
-def _attempt(clean: Callable[[object], object], raw: object) -> object:
+def _fast_id(limit: int) -> Callable[[object], object]:
+    """clean_id, then the field's length: ASCII letters and digits only (no space, no sign, no dot) are upper-cased
+    and checked like the reference does; anything else is the reference's."""
+
+    def clean(raw: object) -> object:
+        if type(raw) is str and raw.isascii() and raw.isalnum():
+            text = raw.upper()
+            if "E" in text and cleaning._SCIENTIFIC.match(text):
+                raise CleanError(cleaning.ID_AS_NUMBER)
+            if len(text) == 18 and text.endswith("000") and text.isdigit() and ric.calc_check_digit(text) != "0":
+                raise CleanError(cleaning.ID_AS_NUMBER)
+            if len(text) > limit:
+                raise CleanError(cleaning.TOO_LONG)
+            return text
+        return cleaning.clean_limited_text(cleaning.clean_id(raw), limit)
+
+    return clean
+
+
+def _fast_text(limit: int) -> Callable[[object], object]:
+    """clean_limited_text: text is folded (NFKC unless ASCII, its own form) and trimmed without the type checks."""
+
+    def clean(raw: object) -> object:
+        if type(raw) is str:
+            text = raw.strip() if raw.isascii() else unicodedata.normalize("NFKC", raw).strip()
+            if len(text) > limit:
+                raise CleanError(cleaning.TOO_LONG)
+            return text
+        return cleaning.clean_limited_text(raw, limit)
+
+    return clean
+
+
+_PLAIN_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
+
+
+def _fast_decimal(places: int, digits: int) -> Callable[[object], object]:
+    """clean_decimal: a plain ASCII amount (digits, at most ``places`` decimals, few enough digits to fit) is
+    quantized directly; anything else (grouping, signs, spaces, full-width digits, numbers) is the reference's."""
+    step = Decimal(1).scaleb(-places)
+    whole_digits = digits - places
+
+    def clean(raw: object) -> object:
+        if type(raw) is str and _PLAIN_AMOUNT.fullmatch(raw):
+            whole, _dot, fraction = raw.partition(".")
+            if len(fraction) <= places and len(whole) <= whole_digits:
+                return Decimal(raw).quantize(step)
+        return cleaning.clean_decimal(raw, places, digits)
+
+    return clean
+
+
+def _fast_date(raw: object) -> object:
+    """clean_date: 2020-01-05 (ASCII, the spelling exports use) is read directly; anything else by the reference."""
+    if type(raw) is str and len(raw) == 10 and raw[4] == "-" and raw[7] == "-" and raw.isascii():
+        year, month, day = raw[:4], raw[5:7], raw[8:]
+        if year.isdigit() and month.isdigit() and day.isdigit():
+            try:
+                return dt.date(int(year), int(month), int(day))
+            except ValueError:
+                raise CleanError(cleaning.BAD_DATE) from None
+    return cleaning.clean_date(raw)
+
+
+def _attempt(clean: Callable[[object], object], raw: object, failures: list | None = None) -> object:
     try:
         return clean(raw)
     except CleanError as exc:
-        return exc
+        if failures is not None:
+            failures.append(True)  # not the error: this frame would hold it, and its traceback this frame
+        return exc.with_traceback(None)  # kept until the chunk is done: not with the frames it was raised in
 
 
 def _shown(raw: object) -> str:
@@ -375,55 +482,56 @@ class Scattered(Exception):
 _TEXT_OR_EMPTY = {str, type(None)}
 
 
-def _chunked(rows: Iterable[tuple[int, list]], size: int) -> Iterator[list[tuple[int, list]]]:
-    rows = iter(rows)
-    return iter(lambda: list(itertools.islice(rows, size)), [])
+@dataclass
+class _Chunk:
+    """A chunk of rows cleaned column by column."""
+
+    numbers: list[int]  # the rows' numbers in the file
+    columns: dict[str, list]  # header → the rows' values (a CleanError where the cell failed)
+    problems: dict[int, list[Rejection]]  # position in the chunk → the row's problems, in column order
+    failed: dict[int, set[str]]  # position → the headers whose cells failed
 
 
-def _clean_rows(rows: list[tuple[int, list]], plan) -> Iterator[tuple[int, dict[str, object], list[Rejection], list]]:
+def _clean_columns(numbers: list[int], columns: list[Sequence], plan, text_cells: bool = False) -> _Chunk:
     """Clean a chunk of rows column by column: each distinct cell of a column is cleaned once (a household's fields
     repeat on every member's row, enumerations have a few values), then mapped back onto the rows by C-level
-    iteration. Yields (row number, {header: value}, problems, cells) like a row-by-row loop would, problems in
-    column order; a cell that fails is left out of the row's values."""
-    if not rows:
-        return
-    if not plan:  # no template column at all (the file is refused before this for lacking required ones)
-        yield from ((number, {}, [], cells) for number, cells in rows)
-        return
-    numbers = [number for number, _cells in rows]
-    width = max(index for index, *_rest in plan) + 1
-    columns = list(zip(*(cells[:width] for _number, cells in rows), strict=True))
-    problems: list[list[Rejection]] = [[] for _row in rows]
-    failed: list[tuple[int, str]] = []
-    headers, cleaned = [], []
+    iteration. ``text_cells``: every cell is text or None (a CSV's), so a cell is its own key."""
+    chunk = _Chunk(numbers, {}, {}, {})
+    if not numbers or not plan:  # no template column at all: the file is refused before this for lacking required ones
+        return chunk
+    problems, failed = chunk.problems, chunk.failed
     for index, file_header, header, required, clean in plan:
         raw_cells = columns[index]
-        if set(map(type, raw_cells)) <= _TEXT_OR_EMPTY:  # a CSV's cells: the cell is its own key
-            results = {raw: _attempt(clean, raw) for raw in set(raw_cells)}
+        failures: list[bool] = []
+        if text_cells or set(map(type, raw_cells)) <= _TEXT_OR_EMPTY:
+            results = {raw: _attempt(clean, raw, failures) for raw in set(raw_cells)}
             values = list(map(results.__getitem__, raw_cells))
             outcomes = results.values()
         else:  # a workbook's: True, 1 and 1.0 are equal but clean differently, so the type is part of the key
             keys = list(zip(map(type, raw_cells), raw_cells, strict=True))
-            typed = {key: _attempt(clean, key[1]) for key in set(keys)}
+            typed = {key: _attempt(clean, key[1], failures) for key in set(keys)}
             values = list(map(typed.__getitem__, keys))
             outcomes = typed.values()
-        bad = any(type(value) is CleanError for value in outcomes)
-        empty = required and any(value is None or value == "" for value in outcomes)
-        if bad or empty:
+        # (``in`` compares in C: no cleaned value but None equals None, and only text equals "")
+        empty = required and (None in outcomes or "" in outcomes)
+        if failures or empty:
             for position, value in enumerate(values):
                 if type(value) is CleanError:
-                    problems[position].append(Rejection(numbers[position], file_header, _shown(raw_cells[position]),
-                                                        value.code))  # fmt: skip
-                    failed.append((position, header))
+                    problems.setdefault(position, []).append(
+                        Rejection(numbers[position], file_header, _shown(raw_cells[position]), value.code)
+                    )
+                    failed.setdefault(position, set()).add(header)
                 elif required and (value is None or value == ""):
-                    problems[position].append(Rejection(numbers[position], file_header, "", MISSING_REQUIRED))
-        headers.append(header)
-        cleaned.append(values)
-    row_values = [dict(zip(headers, values, strict=True)) for values in zip(*cleaned, strict=True)]
-    for position, header in failed:
-        del row_values[position][header]
-    for position, (number, cells) in enumerate(rows):
-        yield number, row_values[position], problems[position], cells
+                    problems.setdefault(position, []).append(
+                        Rejection(numbers[position], file_header, "", MISSING_REQUIRED)
+                    )
+        chunk.columns[header] = values
+    return chunk
+
+
+def _text_value(value: object) -> str:
+    """A cleaned text cell as text ("" for an empty cell or one that failed)."""
+    return "" if value is None or type(value) is CleanError else str(value)
 
 
 def _data_rows(rows: Iterator[tuple[int, list]], header_row: int) -> Iterable[tuple[int, list]]:
@@ -449,15 +557,15 @@ def _household(
     persons = []
     for row, values, _row_problems in rows:
         person = FilePerson(row, values)
-        if person.key[1]:
-            if person.key in seen:
-                column = "证件号码" if person.key[0] == "id" else "姓名"
+        key = person.key
+        if key[1]:
+            if key in seen:
+                column = "证件号码" if key[0] == "id" else "姓名"
                 problems.append(
-                    Rejection(row, header_of.get(column, column), person.key[1], DUPLICATE_PERSON, number,
-                              str(seen[person.key]))
-                )  # fmt: skip
+                    Rejection(row, header_of.get(column, column), key[1], DUPLICATE_PERSON, number, str(seen[key]))
+                )
             else:
-                seen[person.key] = row
+                seen[key] = row
         persons.append(person)
     household = {field: first[header] for header, field in _HOUSEHOLD_FIELD_OF.items() if header in first}
     income = {field: first[header] for header, field in _INCOME_FIELD_OF.items() if header in first}

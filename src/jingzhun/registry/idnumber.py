@@ -43,6 +43,8 @@ class IdInfo:
 
 def normalize(raw: object) -> str:
     """Return the ID number with full-width characters folded, spaces removed and a final x upper-cased."""
+    if type(raw) is str and raw.isascii():  # its own NFKC form (the common case: an import parses millions)
+        return raw.strip().replace(" ", "").upper()
     text = unicodedata.normalize("NFKC", str(raw or "")).strip().replace(" ", "")
     return text.upper()
 
