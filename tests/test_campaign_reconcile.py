@@ -39,6 +39,13 @@ def inconsistent(personas, county):  # noqa: F811
     return campaign
 
 
+def english(client):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the pages are Chinese until a user picks English
+    return client
+
+
 def reconcile_url(campaign) -> str:
     return reverse("campaigns:reconcile", args=[campaign.pk])
 
@@ -82,8 +89,7 @@ def test_the_button_queues_the_task_and_the_campaign_page_shows_the_problems_cre
     entry = AuditEntry.objects.get(action="campaign_reconciled")
     assert entry.changes == {"problems_created": 3} and entry.actor_id == personas.county_officer.pk
 
-    with translation.override("en"):
-        page = client.get(detail_url(inconsistent)).content.decode()
+    page = english(client).get(detail_url(inconsistent)).content.decode()
     assert "3 problems created in the ledger." in page
     assert "hx-get" not in page.split("reconciliation status-done")[1].split("</div>")[0]  # nothing to poll
 
@@ -99,9 +105,8 @@ def test_a_running_reconciliation_shows_n_of_n_and_a_bar_and_is_polled(login, pe
     tasks.write_progress(run.progress_path, 250, 1000)
     client = login(personas.county_officer)
     status_url = reverse("campaigns:reconcile-status", args=[inconsistent.pk, run.pk])
-    with translation.override("en"):
-        page = client.get(detail_url(inconsistent)).content.decode()
-        fragment = client.get(status_url)
+    page = english(client).get(detail_url(inconsistent)).content.decode()
+    fragment = client.get(status_url)
     assert f'hx-get="{status_url}"' in page and 'hx-trigger="every 2s"' in page
     assert "Entering inconsistencies in the ledger: 250 of 1000" in page
     assert '<progress max="100" value="25">' in page
@@ -120,9 +125,8 @@ def test_a_second_click_while_a_run_is_queued_or_running_is_refused(login, perso
     for status in Reconciliation.ACTIVE:
         Reconciliation.objects.all().delete()
         Reconciliation.objects.create(campaign=inconsistent, user=personas.county_officer, status=status)
-        client = login(personas.county_officer)
-        with translation.override("en"):
-            response = client.post(reconcile_url(inconsistent), follow=True)
+        client = english(login(personas.county_officer))
+        response = client.post(reconcile_url(inconsistent), follow=True)
         assert "already being entered in the ledger" in response.content.decode()
         assert Reconciliation.objects.count() == 1 and not Problem.objects.exists()
 
@@ -187,7 +191,7 @@ def test_a_failure_half_way_enters_nothing_and_the_page_says_so(login, personas,
         return real_create(*args, **kwargs)
 
     monkeypatch.setattr(transitions, "create", create_then_fail)
-    client = login(personas.county_officer)
+    client = english(login(personas.county_officer))
     assert client.post(reconcile_url(inconsistent)).status_code == 302
     assert len(calls) == 2
     assert not Problem.objects.exists()  # the first problem was rolled back with the rest
@@ -196,8 +200,7 @@ def test_a_failure_half_way_enters_nothing_and_the_page_says_so(login, personas,
     run = Reconciliation.objects.get()
     assert run.status == Reconciliation.Status.FAILED and run.finished_at and run.problems == 0
     assert not run.progress_path.exists()
-    with translation.override("en"):
-        page = client.get(detail_url(inconsistent)).content.decode()
+    page = client.get(detail_url(inconsistent)).content.decode()
     assert "failed; nothing was entered" in page and "ask the administrator" in page
     assert "disk full" not in page  # the error is in the log, not on the page
 
@@ -233,3 +236,21 @@ def test_the_command_reconciles_with_a_progress_bar(personas, inconsistent):
     assert Problem.objects.count() == 3
     with pytest.raises(CommandError, match="nothing was entered"):
         call_command("campaign", "reconcile", str(inconsistent.pk), "--user", "town_officer", stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection between tasks
+def test_with_the_database_backend_a_run_is_queued_then_followed_to_done(login, personas, inconsistent, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client = login(personas.county_officer)
+    assert client.post(reconcile_url(inconsistent))["Location"] == detail_url(inconsistent)
+    run = Reconciliation.objects.get()
+    assert run.status == Reconciliation.Status.QUEUED and run.task_id and not Problem.objects.exists()
+    status_url = reverse("campaigns:reconcile-status", args=[inconsistent.pk, run.pk])
+    page = english(client).get(detail_url(inconsistent)).content.decode()
+    assert f'hx-get="{status_url}"' in page and "Queued, waiting for the worker" in page
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    fragment = client.get(status_url)
+    assert fragment["HX-Refresh"] == "true" and fragment.context["run"].status == Reconciliation.Status.DONE
+    assert Problem.objects.count() == 3 and Reconciliation.objects.get().problems == 3
