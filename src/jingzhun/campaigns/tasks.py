@@ -48,7 +48,7 @@ def run_reconciliation(run: Reconciliation) -> int:
     ):
         return run.problems
     run.status, run.started_at = Status.RUNNING, started
-    callback = _progress(run)
+    callback = ProgressFile(run)
     try:
         if run.user is None:  # the user was deleted after queueing the run
             raise service.CampaignError(_("You may not reconcile this campaign."))
@@ -75,7 +75,7 @@ def failure(reason: str = "") -> str:
     return _("Entering the inconsistencies in the ledger failed; nothing was entered. %(reason)s") % {"reason": reason}
 
 
-class _progress:
+class ProgressFile:
     """A ``progress(done, total)`` callback that writes "done total" to the run's progress file at most once a
     second (and at the start, so the page soon shows N).
 
