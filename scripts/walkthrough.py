@@ -138,8 +138,9 @@ def walk(base: str, out: Path) -> None:
         page.wait_for_function("() => document.querySelector('#campaign-progress canvas') !== null")
         page.goto(recheck_url)
         page.click("form[action$='/reconcile/'] button")
-        page.wait_for_url("**/results/")
-        print("  " + page.locator(".message-success").inner_text())
+        page.wait_for_url(recheck_url)  # the worker enters them; the page follows it (htmx) until done
+        page.wait_for_selector(".reconciliation.status-done", timeout=120_000)
+        print("  " + page.locator(".reconciliation").inner_text())
         page.goto(f"{base}/ledger/")
         page.wait_for_load_state("networkidle")
         code = page.url.rstrip("/").rsplit("/", 1)[1]

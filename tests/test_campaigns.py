@@ -141,7 +141,7 @@ def test_another_checkers_unit_and_another_regions_campaign_answer_404(personas,
     # The checker sees the county's campaign they work in, not to manage it.
     client = login(personas.town_officer)
     assert client.get(reverse("campaigns:detail", args=[campaign.pk])).status_code == 200
-    assert client.post(reverse("campaigns:reconcile", args=[campaign.pk])).status_code == 302
+    assert client.post(reverse("campaigns:reconcile", args=[campaign.pk])).status_code == 403
     assert not Problem.objects.exists()
 
 

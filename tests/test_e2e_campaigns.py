@@ -83,7 +83,11 @@ def test_a_campaign_from_design_to_ledger(browser, page, live_server, personas, 
     page.goto(f"{live_server.url}/campaigns/{campaign.pk}/")
     page.wait_for_function("() => document.querySelector('#campaign-progress canvas') !== null")
     page.click("form[action$='/reconcile/'] button")
-    page.wait_for_url("**/results/")
+    page.wait_for_url(f"**/campaigns/{campaign.pk}/")  # back on the campaign page, which follows the task
+    page.wait_for_selector(".reconciliation.status-done")  # the test backend runs it at once
+    assert "已在台账中创建 1 个问题" in page.locator(".reconciliation").inner_text()
+    assert page.locator("form[action$='/reconcile/'] button").is_disabled()  # nothing left to enter
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/results/")
     page.wait_for_function("() => document.querySelector('#campaign-results canvas') !== null")
     problem = Problem.objects.get()
     assert problem.source == Source.VERIFICATION and problem.item == "housing"

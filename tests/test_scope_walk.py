@@ -17,8 +17,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import COUNTY, OTHER_COUNTY, OTHER_VILLAGE, TOWN_A, TOWN_B, VILLAGE_A, VILLAGE_B, VILLAGE_D, VILLAGES
 from jingzhun.accounts.models import User
-from jingzhun.campaigns.models import SampleUnit
+from jingzhun.campaigns.models import Reconciliation, SampleUnit
 from jingzhun.campaigns.service import can_manage as can_manage_campaign
+from jingzhun.campaigns.tasks import run_reconciliation
 from jingzhun.importer.models import RegistryImport
 from jingzhun.importer.tasks import run_import
 from jingzhun.ledger import transitions
@@ -84,7 +85,7 @@ def world(registry, personas, tmp_path, settings):
 
 def verification_campaigns(root, checker):
     """A self-check of the county (town A's households assigned to the town's checker) and one of the other
-    county, each with a photo on a unit."""
+    county, each with a photo on a unit and a reconciliation run (nothing to enter yet)."""
     import datetime as dt
 
     from jingzhun.campaigns import service
@@ -99,6 +100,8 @@ def verification_campaigns(root, checker):
         unit = campaign.units.order_by("id").first()
         upload = SimpleUploadedFile("door.png", b"\x89PNG\r\n\x1a\n" + b"\x01" * 32)
         photos.append(service.add_photo(unit, root, upload))
+        run = Reconciliation.objects.create(campaign=campaign, user=root)
+        run_reconciliation(run)
         campaigns.append(campaign)
     return campaigns, photos
 
@@ -148,6 +151,8 @@ def values_for(parameter: str, world) -> list:
         return [photo.pk for photo in world["photos"]]
     if parameter == "what":
         return ["sample", "results"]
+    if parameter == "run_id":  # each campaign's reconciliation, also asked under the other campaign (404)
+        return [run.pk for campaign in world["campaigns"] for run in campaign.reconciliations.all()]
     if parameter == "task_id":
         return ["00000000-0000-0000-0000-000000000000"]
     raise AssertionError(f"the scope walk does not know how to fill URL parameter {parameter!r}: add it here")

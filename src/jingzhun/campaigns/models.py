@@ -8,6 +8,9 @@ inconsistency into a ledger problem; the estimates follow the design (``jingzhun
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -215,3 +218,64 @@ class Photo(StoredFile):  # 佐证照片
         verbose_name_plural = _("photos")
         ordering = ["unit", "id"]
         constraints = [models.UniqueConstraint(fields=["unit", "sha256"], name="photo_once_per_unit")]
+
+
+class Reconciliation(models.Model):  # 录入台账 (one run of "enter the inconsistencies in the ledger")
+    """A run of ``service.reconcile`` queued from the campaign page and done by the task worker (``tasks.py``).
+
+    The campaign page follows it: queued, running ("n of N", read from ``progress_path``: the run's transaction
+    is open meanwhile, so the count is not on this row), then done (the problems created) or failed (nothing
+    entered). At most one run of a campaign is queued or running at a time (the constraint refuses a second).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="reconciliations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)  # inconsistencies to enter, for the progress bar
+    done = models.PositiveIntegerField(default=0)
+    problems = models.PositiveIntegerField(default=0)  # ledger problems created
+    error = models.TextField(blank=True)  # what the page says when it failed
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign"], condition=models.Q(status__in=["queued", "running"]),
+                name="reconciliation_one_active_per_campaign",
+            )
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def progress_path(self) -> Path:
+        """The "done total" of a running run (written by the task outside its transaction; see tasks.py)."""
+        return Path(settings.DATA_DIR) / "reconciliations" / f"{self.pk}.progress"
+
+    def read_progress(self) -> None:
+        """Take "n of N" from the progress file while the run is running (the row has it once done)."""
+        if self.status == self.Status.RUNNING:
+            with contextlib.suppress(OSError, ValueError):  # not started yet, or being replaced
+                done, total = (int(part) for part in self.progress_path.read_text().split())
+                self.done, self.total = max(self.done, done), total
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return min(100, 100 * self.done // self.total) if self.total else 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -473,10 +474,16 @@ def item_label(item: str) -> str:
     return str(ITEM_LABELS.get(item, item))
 
 
-def reconcile(campaign: Campaign, user) -> int:
+def reconcile(campaign: Campaign, user, progress: Callable[[int, int], None] | None = None) -> int:
     """Turn every inconsistency of a submitted unit into a ledger problem (source: field verification, reference:
     this campaign); the registry is corrected through that problem's rectification, reviewed by the level above,
-    never silently. Idempotent: an observation that has its problem is skipped. Returns how many were created."""
+    never silently. Idempotent: an observation that has its problem is skipped. Returns how many were created.
+
+    All or nothing: one transaction, so a failure half-way enters none. ``progress(done, total)`` is called once
+    before the first observation and after each one, inside that transaction: a caller that shows it elsewhere
+    must write it outside the database (tasks.py writes a file; the command draws a bar). At county scale this
+    takes minutes: the web queues it as a task (``tasks.reconcile_task``).
+    """
     from jingzhun.ledger import transitions
     from jingzhun.ledger.models import Source
 
@@ -490,7 +497,11 @@ def reconcile(campaign: Campaign, user) -> int:
     )  # fmt: skip
     created = 0
     with transaction.atomic():  # one transaction (one commit on SQLite), a savepoint per problem
-        for observation in pending:
+        observations = list(pending)
+        total = len(observations)
+        if progress is not None:
+            progress(0, total)
+        for done, observation in enumerate(observations, start=1):
             unit = observation.unit
             description = _("%(campaign)s: %(item)s found inconsistent with the registry. Found: %(observed)s") % {
                 "campaign": campaign.name,
@@ -506,8 +517,9 @@ def reconcile(campaign: Campaign, user) -> int:
                 updated = Observation.objects.filter(pk=observation.pk, problem__isnull=True).update(problem=problem)
                 if not updated:  # reconciled concurrently: undo this one
                     transaction.set_rollback(True)
-                    continue
-            created += 1
+            created += bool(updated)
+            if progress is not None:
+                progress(done, total)
         record("campaign_reconciled", actor=user, obj=campaign, region_code=campaign.region_id,
                changes={"problems_created": created})  # fmt: skip
     return created

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:campaign_id>/outside/", views.upload_outside, name="outside"),
     path("<int:campaign_id>/assign/", views.assign, name="assign"),
     path("<int:campaign_id>/reconcile/", views.reconcile, name="reconcile"),
+    path("<int:campaign_id>/reconcile/<int:run_id>/", views.reconcile_status, name="reconcile-status"),
     path("<int:campaign_id>/close/", views.close, name="close"),
     path("<int:campaign_id>/results/", views.campaign_results, name="results"),
     path("<int:campaign_id>/export/<str:what>.xlsx", views.export, name="export"),

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,12 +25,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tasks.base import TaskResultStatus
+from django_tasks.exceptions import TaskResultDoesNotExist
 
 from jingzhun.campaigns import exports, results, service
 from jingzhun.campaigns.field import registry_summary
 from jingzhun.campaigns.forms import AssignForm, CampaignForm, DesignForm, OutsideForm, PhotoForm
-from jingzhun.campaigns.models import ITEM_LABELS, CampaignStatus, Observation, Result, UnitStatus
+from jingzhun.campaigns.models import ITEM_LABELS, CampaignStatus, Observation, Reconciliation, Result, UnitStatus
 from jingzhun.campaigns.outside import OutsideListError, read_outside
+from jingzhun.campaigns.tasks import failure, reconcile_task
 from jingzhun.core.uploads import validate_upload
 from jingzhun.registry import regions
 from jingzhun.registry.access import get_region_for_user, heads_of, regions_for
@@ -135,6 +139,7 @@ def _detail_context(request, campaign, design_form=None, outside_form=None, assi
                 unit__campaign=campaign, unit__status=UnitStatus.DONE, result=Result.INCONSISTENT,
                 problem__isnull=True, unit__household__isnull=False,
             ).count()  # fmt: skip
+            context["reconciliation"] = _latest_reconciliation(campaign)
     return context
 
 
@@ -256,16 +261,71 @@ def assign(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def reconcile(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    from jingzhun.ledger.transitions import TransitionError
+    """Queue the entry of the campaign's inconsistencies in the ledger (the worker does it; the page follows it).
 
-    campaign = service.get_campaign_for_user(request.user, campaign_id)
+    A second click while a run is queued or running is refused: the constraint on Reconciliation allows one.
+    """
+    campaign = _managed_campaign(request, campaign_id)
+    for active in campaign.reconciliations.filter(status__in=Reconciliation.ACTIVE):
+        _refresh_from_task(active)  # a run whose task failed without saying so no longer blocks a new one
     try:
-        created = service.reconcile(campaign, request.user)
-    except (service.CampaignError, TransitionError) as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("%(count)d problems entered in the ledger.") % {"count": created})
-    return redirect("campaigns:results", campaign_id=campaign.pk)
+        with transaction.atomic():
+            run = Reconciliation.objects.create(campaign=campaign, user=request.user)
+    except IntegrityError:
+        messages.error(request, _("The inconsistencies of this campaign are already being entered in the ledger: "
+                                  "wait until that run is done."))  # fmt: skip
+        return redirect("campaigns:detail", campaign_id=campaign.pk)
+    try:
+        result = reconcile_task.enqueue(run.pk)
+    except Exception:
+        Reconciliation.objects.filter(pk=run.pk, status=Reconciliation.Status.QUEUED).update(
+            status=Reconciliation.Status.FAILED, finished_at=timezone.now(),
+            error=_("The run could not be queued; nothing was entered. Ask the administrator."),
+        )  # fmt: skip
+        raise
+    Reconciliation.objects.filter(pk=run.pk).update(task_id=str(result.id))
+    return redirect("campaigns:detail", campaign_id=campaign.pk)
+
+
+def _refresh_from_task(run: Reconciliation) -> None:
+    """Mark a run failed whose task failed without saying so (a worker killed mid-way)."""
+    if run.finished or not run.task_id:
+        return
+    try:
+        result = reconcile_task.get_result(run.task_id)
+    except (TaskResultDoesNotExist, ValidationError, ValueError, NotImplementedError):
+        return
+    if result.status == TaskResultStatus.FAILED:
+        run.status, run.finished_at = Reconciliation.Status.FAILED, result.finished_at or timezone.now()
+        run.error = run.error or failure()
+        Reconciliation.objects.filter(pk=run.pk, status__in=Reconciliation.ACTIVE).update(
+            status=run.status, finished_at=run.finished_at, error=run.error
+        )
+
+
+def _latest_reconciliation(campaign) -> Reconciliation | None:
+    run = campaign.reconciliations.first()
+    if run is not None:
+        _refresh_from_task(run)
+        run.read_progress()
+    return run
+
+
+@login_required
+@require_GET
+def reconcile_status(request: HttpRequest, campaign_id: int, run_id: int) -> HttpResponse:
+    """The reconciliation's progress alone (htmx polls it every 2 s); a finished run reloads the page."""
+    campaign = _managed_campaign(request, campaign_id)
+    try:
+        run = campaign.reconciliations.get(pk=run_id)
+    except Reconciliation.DoesNotExist:
+        raise Http404("reconciliation not found") from None
+    _refresh_from_task(run)
+    run.read_progress()
+    response = render(request, "campaigns/_reconciliation.html", {"campaign": campaign, "run": run})
+    if run.finished:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

@@ -6,6 +6,7 @@ jingzhun campaign draw ID --user NAME --design stratified --margin 0.03 [--confi
                        [--n N] [--clusters M --per-cluster K] [--stratify-by town] [--allocation neyman]
                        [--seed S] [--outside-n N] [--dry-run] [--out sample.xlsx]
 jingzhun campaign estimate ID [--out results.xlsx]
+jingzhun campaign reconcile ID --user NAME   (enter the inconsistencies in the ledger, with a progress bar)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
 from django.utils import timezone
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from jingzhun.accounts.models import User
@@ -27,7 +29,7 @@ from jingzhun.registry.models import Region
 
 
 class Command(BaseCommand):
-    help = "Verification campaigns: list, create, draw, estimate (see `jingzhun campaign <what> --help`)."
+    help = "Verification campaigns: list, create, draw, estimate, reconcile (see `jingzhun campaign <what> --help`)."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="what", required=True)
@@ -62,6 +64,9 @@ class Command(BaseCommand):
         estimate = sub.add_parser("estimate", help="print the estimates with their confidence intervals")
         estimate.add_argument("campaign", type=int, metavar="ID")
         estimate.add_argument("--out", metavar="FILE.xlsx", help="also write the results here")
+        reconcile = sub.add_parser("reconcile", help="enter every inconsistency in the ledger (one problem each)")
+        reconcile.add_argument("campaign", type=int, metavar="ID")
+        reconcile.add_argument("--user", required=True, help="as this user (their region and rights)")
 
     def handle(self, *args, what: str, **options):
         console = Console(file=self.stdout, highlight=False, width=120)
@@ -176,6 +181,24 @@ class Command(BaseCommand):
             with open(out, "wb") as handle:
                 exports.write_results(found, handle)
             console.print(f"results written to {out}")
+
+    def _reconcile(self, console, *, campaign, user, **options):
+        from jingzhun.ledger.transitions import TransitionError
+
+        actor = self._user(user)
+        found = self._campaign(campaign)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task("entering inconsistencies", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            try:
+                created = service.reconcile(found, actor, progress=progress)
+            except (service.CampaignError, TransitionError) as exc:
+                raise CommandError(f"{exc} (nothing was entered)") from None
+        console.print(f"{created:,} problems created in the ledger")
 
 
 def _message(exc) -> str:
