@@ -16,8 +16,21 @@ def main(argv: list[str] | None = None) -> None:
     if args[:1] == ["demo"]:
         # The demo runs with demo settings (its own database file, no secret needed) unless told otherwise.
         os.environ.setdefault("JINGZHUN_ENV", "demo")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 -- loads the settings, which check the environment
+    except ImproperlyConfigured as exc:
+        # Without this, Django falls back to its own commands and a jingzhun command fails with a traceback that
+        # ends, forty lines down, in this message.
+        sys.stderr.write(
+            f"jingzhun: {exc}\n"
+            "The settings are production's unless JINGZHUN_ENV says otherwise: set JINGZHUN_ENV=development on a "
+            "development machine, or the variables docs/configuration.md lists for a server.\n"
+        )
+        raise SystemExit(2) from None
     execute_from_command_line(["jingzhun", *args])
 
 
