@@ -24,9 +24,11 @@ def main(argv: list[str] | None = None) -> None:
         settings.INSTALLED_APPS  # noqa: B018 -- loads the settings, which check the environment
     except ImproperlyConfigured as exc:
         # Without this, Django falls back to its own commands and a jingzhun command fails with a traceback that
-        # ends, forty lines down, in this message.
+        # ends, forty lines down, in this message. No settings, so no Django translation: both languages.
         sys.stderr.write(
             f"jingzhun: {exc}\n"
+            "配置无法加载：未设置 JINGZHUN_ENV 时使用生产环境配置。开发机器请设置 JINGZHUN_ENV=development；"
+            "服务器请按 docs/configuration.md 设置所列环境变量。\n"
             "The settings are production's unless JINGZHUN_ENV says otherwise: set JINGZHUN_ENV=development on a "
             "development machine, or the variables docs/configuration.md lists for a server.\n"
         )
