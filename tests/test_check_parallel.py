@@ -6,6 +6,7 @@ The split needs committed data and the run's own outermost transaction, so these
 from __future__ import annotations
 
 import io
+import os
 import time
 
 import pytest
@@ -169,11 +170,20 @@ def test_a_half_that_fails_after_handing_over_its_household_findings_leaves_no_f
 
         return original_run(self, path, stage, plan, values, out, handover=hand, **kwargs)
 
+    folders = []
+    mkdtemp = executors.tempfile.mkdtemp
+
+    def made(*args, **kwargs):
+        folders.append(mkdtemp(*args, **kwargs))
+        return folders[-1]
+
     monkeypatch.setattr(executors.SQLiteExecutor, "copy_staged", spy)
     monkeypatch.setattr(executors.SQLiteExecutor, "_run_staged", failing_later)
+    monkeypatch.setattr(executors.tempfile, "mkdtemp", made)
     with pytest.raises(RuntimeError, match="person level"):
         run_checks(county, YEAR, ledger=False, workers=2)
     assert copies == ["household"], "the household findings were copied before the half failed"
+    assert len(folders) == 1 and not os.path.exists(folders[0]), "the staging folder is removed"
     assert CheckRun.objects.get().status == CheckRun.Status.FAILED
     assert not Finding.objects.exists()
 

@@ -176,10 +176,11 @@ class SQLiteExecutor(Executor):
     holds the write lock (``BEGIN IMMEDIATE``): then a second connection, in a forked process, sees exactly the
     registry this one sees. (A second thread would not do: two SQLite connections in one process contend for its
     mutexes, and two threads took as long as one thread doing both halves.) It checks the upper half of the
-    households and writes its findings into a staging database file of its own (no indexes, not the registry);
-    this connection checks the lower half into the findings table, then copies the staged findings in, all in
-    the run's transaction: a failed run leaves no findings. The staging database is detached and removed by
-    :meth:`close` (after the transaction ends).
+    households and writes each level's findings into a staging database file of its own (no indexes, not the
+    registry), committed and handed over as soon as the level is done; this connection checks the lower half into
+    the findings table, then copies the staged findings in as they come (the household findings while the other
+    half still checks its persons), all in the run's transaction: a failed half or copy leaves no findings. The
+    staging databases are detached and removed by :meth:`close` (after the transaction ends).
 
     The duplicate ID numbers are counted over the whole registry, whatever the half: this connection counts them
     first and hands them to the forked half (``send_ids`` / ``receive_ids``), which checks its households
@@ -188,10 +189,11 @@ class SQLiteExecutor(Executor):
 
     backend = "sqlite"
 
-    def __init__(self, connection, workers: int = 1, share: float = 0.45):
+    def __init__(self, connection, workers: int = 1, share: float = 0.42):
         super().__init__(connection)
         self.workers, self.share = workers, share  # share: this connection's part of the households
-        self.staged: list[tuple[str, Path]] = []  # (schema name, staging folder) attached to this connection
+        self.staged: list[str] = []  # the staging databases attached to this connection (schema names)
+        self.folders: list[Path] = []  # and the folders they are in
         self.send_ids: Any = None  # called with the counted duplicate ID numbers (the half that counts them)
         self.receive_ids: Any = None  # returns them (the half that does not count them itself)
         self.handover: Any = None  # the staging half: called with each level once its findings are committed
@@ -227,6 +229,7 @@ class SQLiteExecutor(Executor):
             return super().run(plan, values, finding_table=finding_table)
         mine, theirs = split
         stage = Path(tempfile.mkdtemp(prefix="jingzhun-check-"))
+        self.folders.append(stage)
         other: dict[str, Any] = {}
         copied: dict[str, float] = {}
         half = Half(self, path, stage, plan, {**values, **theirs})
@@ -258,7 +261,7 @@ class SQLiteExecutor(Executor):
     def copy_staged(self, stage: Path, level: str, finding_table: str, values: dict[str, Any]) -> None:
         """Copy one level's findings, committed by the other half into its own file, into the findings table."""
         schema = f"jz_stage_{len(self.staged)}_{values.get('run_id', 0)}"
-        self.staged.append((schema, stage))
+        self.staged.append(schema)
         columns = ", ".join(FINDING_COLUMNS)
         sql = f"INSERT INTO {finding_table} ({columns}) SELECT {columns} FROM {schema}.findings"  # noqa: S608
         try:
@@ -338,11 +341,13 @@ class SQLiteExecutor(Executor):
 
     def close(self) -> None:
         """Detach and remove the staging databases (call after the run's transaction has ended)."""
-        for schema, stage in self.staged:
-            with contextlib.suppress(sqlite3.Error):  # still in a transaction: the file goes anyway
+        for schema in self.staged:
+            with contextlib.suppress(sqlite3.Error):  # still in a transaction: the files go anyway
                 self.connection.execute(f"DETACH DATABASE {schema}")
-            shutil.rmtree(stage, ignore_errors=True)
+        for folder in self.folders:
+            shutil.rmtree(folder, ignore_errors=True)
         self.staged.clear()
+        self.folders.clear()
 
 
 class PostgresExecutor(Executor):
