@@ -6,6 +6,7 @@ The split needs committed data and the run's own outermost transaction, so these
 from __future__ import annotations
 
 import io
+import os
 import time
 
 import pytest
@@ -136,3 +137,66 @@ def test_the_configured_number_of_workers_wins_over_the_load(settings):
     assert sqlite_workers() == 2
     settings.CHECK_SQLITE_WORKERS = 0
     assert sqlite_workers() in (1, 2)
+
+
+def test_the_household_findings_are_copied_while_the_second_half_checks_its_persons(county, monkeypatch):
+    copies = []
+    original = executors.SQLiteExecutor.copy_staged
+
+    def spy(self, stage, level, finding_table, values):
+        copies.append(level)
+        return original(self, stage, level, finding_table, values)
+
+    monkeypatch.setattr(executors.SQLiteExecutor, "copy_staged", spy)
+    two = run_checks(county, YEAR, ledger=False, workers=2)
+    assert copies == ["household", "person"]
+    assert findings(two) == findings(run_checks(county, YEAR, ledger=False, workers=1))
+
+
+def test_a_half_that_fails_after_handing_over_its_household_findings_leaves_no_findings(county, monkeypatch):
+    copies = []
+    original_copy = executors.SQLiteExecutor.copy_staged
+    original_run = executors.SQLiteExecutor._run_staged
+
+    def spy(self, stage, level, finding_table, values):
+        copies.append(level)
+        return original_copy(self, stage, level, finding_table, values)
+
+    def failing_later(self, path, stage, plan, values, out, handover=None, **kwargs):
+        def hand(level):
+            if level == "person":
+                raise RuntimeError("the second core failed at its person level")
+            handover(level)
+
+        return original_run(self, path, stage, plan, values, out, handover=hand, **kwargs)
+
+    folders = []
+    mkdtemp = executors.tempfile.mkdtemp
+
+    def made(*args, **kwargs):
+        folders.append(mkdtemp(*args, **kwargs))
+        return folders[-1]
+
+    monkeypatch.setattr(executors.SQLiteExecutor, "copy_staged", spy)
+    monkeypatch.setattr(executors.SQLiteExecutor, "_run_staged", failing_later)
+    monkeypatch.setattr(executors.tempfile, "mkdtemp", made)
+    with pytest.raises(RuntimeError, match="person level"):
+        run_checks(county, YEAR, ledger=False, workers=2)
+    assert copies == ["household"], "the household findings were copied before the half failed"
+    assert len(folders) == 1 and not os.path.exists(folders[0]), "the staging folder is removed"
+    assert CheckRun.objects.get().status == CheckRun.Status.FAILED
+    assert not Finding.objects.exists()
+
+
+def test_a_failed_copy_leaves_no_findings(county, monkeypatch):
+    def broken(self, stage, level, finding_table, values):
+        if level == "person":
+            raise executors.EngineError("sqlite", "staged findings", "INSERT …", RuntimeError("the copy failed"))
+        return original(self, stage, level, finding_table, values)
+
+    original = executors.SQLiteExecutor.copy_staged
+    monkeypatch.setattr(executors.SQLiteExecutor, "copy_staged", broken)
+    with pytest.raises(executors.EngineError, match="staged findings"):
+        run_checks(county, YEAR, ledger=False, workers=2)
+    assert CheckRun.objects.get().status == CheckRun.Status.FAILED
+    assert not Finding.objects.exists()

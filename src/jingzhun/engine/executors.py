@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import multiprocessing
 import pickle
+import queue
 import re
 import shutil
 import sqlite3
@@ -175,10 +176,11 @@ class SQLiteExecutor(Executor):
     holds the write lock (``BEGIN IMMEDIATE``): then a second connection, in a forked process, sees exactly the
     registry this one sees. (A second thread would not do: two SQLite connections in one process contend for its
     mutexes, and two threads took as long as one thread doing both halves.) It checks the upper half of the
-    households and writes its findings into a staging database file of its own (no indexes, not the registry);
-    this connection checks the lower half into the findings table, then copies the staged findings in, all in
-    the run's transaction: a failed run leaves no findings. The staging database is detached and removed by
-    :meth:`close` (after the transaction ends).
+    households and writes each level's findings into a staging database file of its own (no indexes, not the
+    registry), committed and handed over as soon as the level is done; this connection checks the lower half into
+    the findings table, then copies the staged findings in as they come (the household findings while the other
+    half still checks its persons), all in the run's transaction: a failed half or copy leaves no findings. The
+    staging databases are detached and removed by :meth:`close` (after the transaction ends).
 
     The duplicate ID numbers are counted over the whole registry, whatever the half: this connection counts them
     first and hands them to the forked half (``send_ids`` / ``receive_ids``), which checks its households
@@ -187,12 +189,14 @@ class SQLiteExecutor(Executor):
 
     backend = "sqlite"
 
-    def __init__(self, connection, workers: int = 1, share: float = 0.45):
+    def __init__(self, connection, workers: int = 1, share: float = 0.42):
         super().__init__(connection)
         self.workers, self.share = workers, share  # share: this connection's part of the households
-        self.staged: list[tuple[str, Path]] = []  # (schema name, file) attached to this connection
+        self.staged: list[str] = []  # the staging databases attached to this connection (schema names)
+        self.folders: list[Path] = []  # and the folders they are in
         self.send_ids: Any = None  # called with the counted duplicate ID numbers (the half that counts them)
         self.receive_ids: Any = None  # returns them (the half that does not count them itself)
+        self.handover: Any = None  # the staging half: called with each level once its findings are committed
 
     def run_statements(self, step: str, statements: tuple[str, ...], values) -> None:
         counting = tuple(sql for sql in statements if sql.startswith(f"INSERT INTO {IDS_TABLE}\n"))
@@ -224,34 +228,54 @@ class SQLiteExecutor(Executor):
         if split is None:
             return super().run(plan, values, finding_table=finding_table)
         mine, theirs = split
-        stage = Path(tempfile.mkdtemp(prefix="jingzhun-check-")) / "stage.sqlite3"
-        schema = f"jz_stage_{len(self.staged)}_{values.get('run_id', 0)}"
-        self.staged.append((schema, stage))
+        stage = Path(tempfile.mkdtemp(prefix="jingzhun-check-"))
+        self.folders.append(stage)
         other: dict[str, Any] = {}
+        copied: dict[str, float] = {}
         half = Half(self, path, stage, plan, {**values, **theirs})
         self.send_ids = half.send_ids if half.ids_sender is not None else None
         try:
             result = super().run(plan, {**values, **mine}, finding_table=finding_table)
+            self.send_ids = None
+            half.close_ids()
+            # The half commits each level's findings as soon as it has them: the ones it committed while this
+            # connection was busy are copied now, while it still checks its later levels.
+            for level in half.staged_levels():
+                started = time.perf_counter()
+                self.copy_staged(stage, level, finding_table, values)
+                copied[level] = time.perf_counter() - started
         finally:
             self.send_ids = None
             half.close_ids()  # a run that failed before sending them: the other half stops waiting
             other = half.join()
         if "error" in other:
             raise other["error"]
-        columns = ", ".join(FINDING_COLUMNS)
-        sql = f"INSERT INTO {finding_table} ({columns}) SELECT {columns} FROM {schema}.findings"  # noqa: S608
-        try:
-            self.connection.execute(f"ATTACH DATABASE ? AS {schema}", (str(stage),))
-            started = time.perf_counter()
-            self.connection.execute(sql)
-        except Exception as exc:
-            raise EngineError(self.backend, "staged findings", sql, exc) from exc
         staged: RunResult = other["result"]
         for rule, count in staged.counts.items():
             result.counts[rule] = result.counts.get(rule, 0) + count
-        result.seconds["staged copy"] = time.perf_counter() - started
+        result.seconds.update({f"staged copy ({level})": seconds for level, seconds in copied.items()})
+        result.seconds["staged copy"] = sum(copied.values())
         result.seconds.update({f"{level} (second core)": seconds for level, seconds in staged.seconds.items()})
         return result
+
+    def copy_staged(self, stage: Path, level: str, finding_table: str, values: dict[str, Any]) -> None:
+        """Copy one level's findings, committed by the other half into its own file, into the findings table."""
+        schema = f"jz_stage_{len(self.staged)}_{values.get('run_id', 0)}"
+        self.staged.append(schema)
+        columns = ", ".join(FINDING_COLUMNS)
+        sql = f"INSERT INTO {finding_table} ({columns}) SELECT {columns} FROM {schema}.findings"  # noqa: S608
+        try:
+            self.connection.execute(f"ATTACH DATABASE ? AS {schema}", (str(stage / f"{level}.sqlite3"),))
+            self.connection.execute(sql)
+        except Exception as exc:
+            raise EngineError(self.backend, "staged findings", sql, exc) from exc
+
+    def run_level(self, level: LevelPlan, values, finding_table, result: RunResult) -> None:
+        if self.handover is None:
+            return super().run_level(level, values, finding_table, result)
+        super().run_level(level, values, f"jz_stage_{level.level}.findings", result)
+        self.handover(level.level)
+        return None
 
     def split(self, values: dict[str, Any]) -> tuple[dict, dict] | None:
         """Two region-code ranges covering the run's households, about ``share`` of them in the first."""
@@ -276,22 +300,38 @@ class SQLiteExecutor(Executor):
         return {"region_low": low, "region_high": below}, {"region_low": middle, "region_high": high}
 
     def _run_staged(
-        self, path: str, stage: Path, plan: Plan, values: dict[str, Any], out: dict, receive_ids=None
+        self, path: str, stage: Path, plan: Plan, values: dict[str, Any], out: dict, receive_ids=None, handover=None
     ) -> None:
-        """The second core's half: its own connection, findings into a staging file."""
+        """The second core's half: its own connection, each level's findings into a staging file of its own.
+
+        Each level's findings are committed as soon as they are in, and ``handover`` tells the other half, which
+        copies them while this half goes on. Committing ends this connection's read snapshot, and the next level
+        reads in a new one: the same registry, since the run holds the write lock throughout (nothing commits
+        before it ends) and this connection's temporary tables outlive the commit.
+        """
         try:
             connection = sqlite3.connect(path, isolation_level=None)
             try:
                 connection.execute("PRAGMA cache_size=-131072")
                 connection.execute("PRAGMA temp_store=MEMORY")
-                connection.execute("ATTACH DATABASE ? AS jz_stage", (str(stage),))
-                connection.execute("PRAGMA jz_stage.journal_mode=OFF")
-                connection.execute("PRAGMA jz_stage.synchronous=OFF")
                 columns = ", ".join(FINDING_COLUMNS)
-                connection.execute(f"CREATE TABLE jz_stage.findings ({columns})")
-                connection.execute("BEGIN")  # one read snapshot for the whole half
+                for level in plan.levels:
+                    schema = f"jz_stage_{level.level}"
+                    connection.execute(f"ATTACH DATABASE ? AS {schema}", (str(stage / f"{level.level}.sqlite3"),))
+                    connection.execute(f"PRAGMA {schema}.journal_mode=OFF")
+                    connection.execute(f"PRAGMA {schema}.synchronous=OFF")
+                    connection.execute(f"CREATE TABLE {schema}.findings ({columns})")
+
+                def commit(level: str) -> None:
+                    connection.execute("COMMIT")
+                    if handover is not None:
+                        handover(level)
+                    connection.execute("BEGIN")
+
+                connection.execute("BEGIN")  # one read snapshot per level (see above)
                 half = SQLiteExecutor(connection)
                 half.receive_ids = receive_ids
+                half.handover = commit
                 out["result"] = half.run(plan, values, finding_table="jz_stage.findings")
                 connection.execute("COMMIT")
             finally:
@@ -301,11 +341,13 @@ class SQLiteExecutor(Executor):
 
     def close(self) -> None:
         """Detach and remove the staging databases (call after the run's transaction has ended)."""
-        for schema, stage in self.staged:
-            with contextlib.suppress(sqlite3.Error):  # still in a transaction: the file goes anyway
+        for schema in self.staged:
+            with contextlib.suppress(sqlite3.Error):  # still in a transaction: the files go anyway
                 self.connection.execute(f"DETACH DATABASE {schema}")
-            shutil.rmtree(stage.parent, ignore_errors=True)
+        for folder in self.folders:
+            shutil.rmtree(folder, ignore_errors=True)
         self.staged.clear()
+        self.folders.clear()
 
 
 class PostgresExecutor(Executor):
@@ -421,8 +463,9 @@ class Half:
 
     def __init__(self, executor: SQLiteExecutor, path: str, stage: Path, plan: Plan, values: dict[str, Any]):
         self.out: dict[str, Any] = {}
-        self.stage = stage
+        self.stage = stage  # the staging folder: a database file per level, the duplicate ID numbers
         self.ids_sender = None  # the duplicate ID numbers go to a forked half through this pipe
+        self.ended = False
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             self.receiver, sender = context.Pipe(duplex=False)
@@ -434,15 +477,39 @@ class Half:
             ids_receiver.close()
         else:  # a thread counts its own
             self.receiver = None
-            self.worker = threading.Thread(target=executor._run_staged, args=(path, stage, plan, values, self.out))
+            self.messages: queue.SimpleQueue = queue.SimpleQueue()
+
+            def work() -> None:
+                out: dict[str, Any] = {}
+                try:
+                    executor._run_staged(path, stage, plan, values, out, handover=self.messages.put)
+                finally:
+                    self.messages.put(out)
+
+            self.worker = threading.Thread(target=work)
             self.worker.start()
 
+    def staged_levels(self):
+        """Yield each level whose findings the half has committed, as it commits them, until the half ends."""
+        while not self.ended:
+            if self.receiver is None:
+                message = self.messages.get()
+            else:
+                try:
+                    message = self.receiver.recv()
+                except EOFError:
+                    message = {"error": RuntimeError("the second half of the run died without a word")}
+            if isinstance(message, dict):
+                self.out, self.ended = message, True
+            else:
+                yield message
+
     def send_ids(self, rows: list[tuple]) -> None:
-        """Hand the counted duplicate ID numbers over: in a file beside the staging database, whose name goes
+        """Hand the counted duplicate ID numbers over: in a file beside the staging databases, whose name goes
         through the pipe (the rows themselves would fill the pipe and block until the half reads them)."""
         if self.ids_sender is None:
             return
-        path = self.stage.parent / "ids.pickle"
+        path = self.stage / "ids.pickle"
         with open(path, "wb") as handle:
             pickle.dump(rows, handle, protocol=pickle.HIGHEST_PROTOCOL)
         with contextlib.suppress(BrokenPipeError):  # the half already ended: join() reports why
@@ -466,20 +533,19 @@ class Half:
         out: dict[str, Any] = {}
         try:
             receive = functools.partial(Half.receive_ids, ids_receiver)
-            executor._run_staged(path, stage, plan, values, out, receive_ids=receive)
+            executor._run_staged(path, stage, plan, values, out, receive_ids=receive, handover=sender.send)
         except BaseException as exc:
             out["error"] = exc
         if "error" in out:  # an exception may not survive pickling as it was: send its words
             out["error"] = RuntimeError(f"the second half of the run failed: {out['error']}")
-        sender.send(out)
+        with contextlib.suppress(BrokenPipeError):
+            sender.send(out)
         sender.close()
 
     def join(self) -> dict[str, Any]:
+        for _ in self.staged_levels():  # levels nobody copies: the run failed
+            pass
         if self.receiver is not None:
-            try:
-                self.out = self.receiver.recv()
-            except EOFError:
-                self.out = {"error": RuntimeError("the second half of the run died without a word")}
             self.receiver.close()
         self.worker.join()
         return self.out
