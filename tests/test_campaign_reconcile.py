@@ -14,6 +14,7 @@ from conftest import TOWN_A
 from jingzhun.audit.models import AuditEntry
 from jingzhun.campaigns import service, tasks
 from jingzhun.campaigns.models import Observation, Reconciliation
+from jingzhun.core import progress
 from jingzhun.ledger.models import Problem
 from test_campaigns import _answers, _drawn, _submit, county  # noqa: F401  (county: a fixture)
 
@@ -75,7 +76,7 @@ def test_the_button_queues_the_task_and_the_campaign_page_shows_the_problems_cre
     login, personas, inconsistent, monkeypatch
 ):
     written = []
-    monkeypatch.setattr(tasks, "write_progress", lambda path, done, total: written.append((done, total)))
+    monkeypatch.setattr(progress, "write", lambda path, done, total: written.append((done, total)))
     client = login(personas.county_officer)
     response = client.post(reconcile_url(inconsistent))
     assert response.status_code == 302 and response["Location"] == detail_url(inconsistent)
@@ -102,7 +103,7 @@ def test_the_button_queues_the_task_and_the_campaign_page_shows_the_problems_cre
 def test_a_running_reconciliation_shows_n_of_n_and_a_bar_and_is_polled(login, personas, inconsistent):
     run = Reconciliation.objects.create(campaign=inconsistent, user=personas.county_officer,
                                         status=Reconciliation.Status.RUNNING)  # fmt: skip
-    tasks.write_progress(run.progress_path, 250, 1000)
+    progress.write(run.progress_path, 250, 1000)
     client = login(personas.county_officer)
     status_url = reverse("campaigns:reconcile-status", args=[inconsistent.pk, run.pk])
     page = english(client).get(detail_url(inconsistent)).content.decode()

@@ -8,7 +8,6 @@ inconsistency into a ledger problem; the estimates follow the design (``jingzhun
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.core import progress
 from jingzhun.core.models import StoredFile, stored_path
 
 # What a campaign may verify: the items of the standard the field can see, and the household's members.
@@ -268,9 +268,10 @@ class Reconciliation(models.Model):  # 录入台账 (one run of "enter the incon
     def read_progress(self) -> None:
         """Take "n of N" from the progress file while the run is running (the row has it once done)."""
         if self.status == self.Status.RUNNING:
-            with contextlib.suppress(OSError, ValueError):  # not started yet, or being replaced
-                done, total = (int(part) for part in self.progress_path.read_text().split())
-                self.done, self.total = max(self.done, done), total
+            numbers = progress.read(self.progress_path)
+            if numbers and len(numbers) == 2:
+                done, self.total = numbers
+                self.done = max(self.done, done)
 
     @property
     def finished(self) -> bool:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import time
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +17,7 @@ from django_tasks import task
 
 from jingzhun.campaigns import service
 from jingzhun.campaigns.models import Reconciliation
+from jingzhun.core import progress
 
 logger = logging.getLogger(__name__)
 PROGRESS_SECONDS = 1.0  # how often the page's "n of N" is written while the problems are created
@@ -75,30 +74,14 @@ def failure(reason: str = "") -> str:
     return _("Entering the inconsistencies in the ledger failed; nothing was entered. %(reason)s") % {"reason": reason}
 
 
-class ProgressFile:
-    """A ``progress(done, total)`` callback that writes "done total" to the run's progress file at most once a
-    second (and at the start, so the page soon shows N).
-
-    The problems are created while the transaction is open, so the count goes to a file the page reads, not to
-    the row: an update of the row would stay invisible until the commit (and SQLite allows no second writer
-    meanwhile).
-    """
+class ProgressFile(progress.Throttled):
+    """A ``progress(done, total)`` callback: "done total" in the run's progress file at the start (so the page soon
+    shows N), then at most once a second; it keeps the total for the run's row."""
 
     def __init__(self, run: Reconciliation):
-        self.path = run.progress_path
-        self.last = 0.0
+        super().__init__(run.progress_path, PROGRESS_SECONDS)
         self.total = 0
 
     def __call__(self, done: int, total: int) -> None:
         self.total = total
-        now = time.monotonic()
-        if done == 0 or now - self.last >= PROGRESS_SECONDS:
-            self.last = now
-            write_progress(self.path, done, total)
-
-
-def write_progress(path, done: int, total: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(f"{done} {total}")
-    os.replace(partial, path)  # the page never reads a half-written count
+        super().__call__(done, total, force=done == 0)

@@ -6,13 +6,14 @@ counts and the summary so the result page survives the worker and the file syste
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from jingzhun.core import progress
 
 REPORT_FORMATS = ("csv", "xlsx")
 
@@ -87,8 +88,9 @@ class RegistryImport(models.Model):  # 导入记录
     def read_progress(self) -> None:
         """Take the row reached from the progress file while the import runs (``rows_done`` is set when done)."""
         if self.status == self.Status.RUNNING:
-            with contextlib.suppress(OSError, ValueError):  # not started yet, or being replaced
-                self.rows_done = max(self.rows_done, int(self.progress_path.read_text()))
+            numbers = progress.read(self.progress_path)
+            if numbers:
+                self.rows_done = max(self.rows_done, numbers[0])
 
     def report_path(self, fmt: str) -> Path:
         if fmt not in REPORT_FORMATS:

@@ -8,13 +8,12 @@ counts, the summary and both rejection reports.
 from __future__ import annotations
 
 import logging
-import os
-import time
 from collections import Counter
 
 from django.utils import timezone
 from django_tasks import task
 
+from jingzhun.core import progress
 from jingzhun.importer import load, report
 from jingzhun.importer.models import RegistryImport
 from jingzhun.importer.reading import ReadError, read_table
@@ -108,16 +107,4 @@ def _progress(record: RegistryImport):
     source (``RegistryImport.progress_path``) that the progress page reads, not to the record: an update of the
     record would stay invisible until the commit (and SQLite allows no second writer meanwhile).
     """
-    last = time.monotonic()
-    path = record.progress_path
-
-    def progress(row: int) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if now - last >= PROGRESS_SECONDS:
-            last = now
-            partial = path.with_suffix(".partial")
-            partial.write_text(str(row))
-            os.replace(partial, path)  # the page never reads a half-written number
-
-    return progress
+    return progress.Throttled(record.progress_path, PROGRESS_SECONDS)
