@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 
-import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jingzhun.campaigns import results
 from jingzhun.campaigns.models import Campaign
+from jingzhun.core import xlsx
 from jingzhun.registry.access import heads_of
 from jingzhun.registry.models import Region
 
@@ -20,21 +20,31 @@ CHUNK = 5000
 
 def _sheet(workbook, name: str, headers: list[str], widths: list[int] | None = None):
     sheet = workbook.add_worksheet(name)
-    bold = workbook.add_format({"bold": True, "bg_color": "#e8eef7", "border": 1})
-    sheet.write_row(0, 0, headers, bold)
-    sheet.freeze_panes(1, 0)
-    for index, width in enumerate(widths or [14] * len(headers)):
-        sheet.set_column(index, index, width)
+    _start(workbook, headers, widths)(sheet)
     return sheet
 
 
+def _start(workbook, headers: list[str], widths: list[int] | None = None):
+    """What begins a sheet of ``headers``: the bold header row, frozen below, and the columns' widths."""
+    bold = workbook.add_format({"bold": True, "bg_color": "#e8eef7", "border": 1})
+
+    def start(sheet) -> None:
+        sheet.write_row(0, 0, headers, bold)
+        sheet.freeze_panes(1, 0)
+        for index, width in enumerate(widths or [14] * len(headers)):
+            sheet.set_column(index, index, width)
+
+    return start
+
+
 def write_sample(campaign: Campaign, user, handle) -> None:
-    workbook = xlsxwriter.Workbook(handle, {"constant_memory": True, "in_memory": False})
-    sheet = _sheet(workbook, _("Sample"), [
+    workbook = xlsx.workbook(handle, {"constant_memory": True, "in_memory": False})
+    # A province's self-check samples every household: more than one sheet may be needed.
+    sample = xlsx.Sheets(workbook, _("Sample"), _start(workbook, [
         _("No."), _("Village code"), _("Village"), _("Household number"), _("Head of household"), _("Persons"),
         _("Exited household"), _("Stratum"), _("Cluster"), _("Inclusion probability"), _("Design weight"),
         _("Checker"), _("Status"),
-    ], [6, 14, 16, 22, 12, 8, 8, 14, 14, 12, 12, 14, 10])  # fmt: skip
+    ], [6, 14, 16, 22, 12, 8, 8, 14, 14, 12, 12, 14, 10]))  # fmt: skip
     units = list(results.unit_rows(campaign).order_by("region_code", "id"))
     names = dict(Region.objects.filter(code__in={u.region_code for u in units}).values_list("code", "name"))
     households = [u.household_id for u in units if u.household_id]
@@ -45,7 +55,8 @@ def write_sample(campaign: Campaign, user, handle) -> None:
         head = unit.outside.head_name if unit.outside_id else getattr(heads.get(unit.household_id), "name", "")
         number = unit.household.number if unit.household_id else _("outside: %(ref)s") % {"ref": unit.outside.reference}
         checker = unit.checker.get_full_name() or unit.checker.username if unit.checker_id else ""
-        sheet.write_row(row, 0, [
+        sheet, index = sample.next()
+        sheet.write_row(index, 0, [
             row, unit.region_code, names.get(unit.region_code, ""), number, head, unit.persons,
             _("yes") if unit.exited else _("no"), unit.stratum, unit.cluster, unit.probability, unit.weight, checker,
             unit.get_status_display(),
@@ -66,7 +77,7 @@ def write_sample(campaign: Campaign, user, handle) -> None:
 
 
 def write_results(campaign: Campaign, handle) -> None:
-    workbook = xlsxwriter.Workbook(handle, {"in_memory": False})
+    workbook = xlsx.workbook(handle, {"in_memory": False})
     percent = workbook.add_format({"num_format": "0.0%"})
     sheet = _sheet(workbook, _("Estimates"), [
         _("Measure"), _("Estimate"), _("Lower bound"), _("Upper bound"), _("Standard error"), _("Units"),

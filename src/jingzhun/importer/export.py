@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.db.models import Max, Prefetch
 
+from jingzhun.core import xlsx
 from jingzhun.registry import masking, template
 from jingzhun.registry.models import Household, IncomeRecord, Person
 
@@ -101,14 +102,13 @@ def write_registry(rows: Iterator[list], fmt: str, target) -> int:
                 count += 1
         return count
     if fmt == "xlsx":
-        import xlsxwriter
-
-        workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
+        workbook = xlsx.workbook(str(target), {"constant_memory": True})
         workbook.set_properties({"created": dt.datetime(2000, 1, 1)})  # byte-stable for the same data
-        sheet = workbook.add_worksheet("registry")
-        sheet.write_row(0, 0, header)
+        # One sheet, since the importer reads the first: more persons than it holds raise TooManyRows (before
+        # the workbook is closed, so no file is written).
+        sheets = xlsx.Sheets(workbook, "registry", lambda sheet: sheet.write_row(0, 0, header), spill=False)
         for row in rows:
-            count += 1
+            sheet, count = sheets.next()
             sheet.write_row(count, 0, row)
         workbook.close()
         return count

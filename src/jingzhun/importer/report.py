@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+from jingzhun.core import xlsx
 from jingzhun.importer.messages import reason_text
 from jingzhun.importer.registry_file import Rejection
 
@@ -58,14 +59,14 @@ def write_table(header, lines, target, suffix: str) -> None:
         if handle is not target:
             handle.close()
         return
-    import xlsxwriter
-
     on_disk = isinstance(target, str | Path)
-    options = {"constant_memory": True} if on_disk else {"in_memory": True}
-    workbook = xlsxwriter.Workbook(str(target) if on_disk else target, {**options, "strings_to_numbers": False})
-    sheet = workbook.add_worksheet("rejected")
-    sheet.write_row(0, 0, header, workbook.add_format({"bold": True}))
-    for number, line in enumerate(lines, start=1):
+    workbook = xlsx.workbook(str(target) if on_disk else target,
+                             {"constant_memory": True} if on_disk else {"in_memory": True})  # fmt: skip
+    bold = workbook.add_format({"bold": True})
+    # A file of more than a million rows may have more rejections than a sheet holds: they go on in "rejected (2)".
+    sheets = xlsx.Sheets(workbook, "rejected", lambda sheet: sheet.write_row(0, 0, header, bold))
+    for line in lines:
+        sheet, number = sheets.next()
         sheet.write_number(number, 0, line[0])
         for column, cell in enumerate(line[1:], start=1):
             sheet.write_string(number, column, str(cell))

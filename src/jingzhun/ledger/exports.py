@@ -12,6 +12,7 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jingzhun.core import xlsx
 from jingzhun.ledger.dashboard import item_label, unit_label
 from jingzhun.ledger.models import ACTIVE, Severity, Source, Status
 from jingzhun.registry import masking, regions
@@ -110,33 +111,37 @@ def _chunk_rows(chunk, user, today, number):
 
 def write_xlsx(problems, user, target, *, title: str = "") -> int:
     """Write the ledger to ``target`` (a path or binary file); return the number of problems."""
-    import xlsxwriter
-
     now = timezone.now()
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_numbers": False})
+    workbook = xlsx.workbook(target, {"constant_memory": True})
     workbook.set_properties({"title": title, "author": user.get_username(),
                              "comments": f"jingzhun ledger export by {user.get_username()} at {now.isoformat()}",
                              "created": now.replace(tzinfo=None)})  # fmt: skip
-    count = 0
-    try:
-        sheet = workbook.add_worksheet(_("Ledger")[:31])
-        bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        red = workbook.add_format({"font_color": "#b91c1c", "bold": True})
-        widths = [6, 9, 12, 18, 10, 10, 10, 20, 10, 20, 12, 40, 8, 14, 10, 11, 11, 6, 12, 11, 40, 11, 30, 10, 11, 30]
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    red = workbook.add_format({"font_color": "#b91c1c", "bold": True})
+    widths = [6, 9, 12, 18, 10, 10, 10, 20, 10, 20, 12, 40, 8, 14, 10, 11, 11, 6, 12, 11, 40, 11, 30, 10, 11, 30]
+
+    def start(sheet) -> None:
         for index, width in enumerate(widths):
             sheet.set_column(index, index, width)
         sheet.write_row(0, 0, headers(), bold)
         sheet.freeze_panes(1, 0)
-        for count, row in enumerate(rows(problems, user), start=1):
+
+    try:
+        sheets = xlsx.Sheets(workbook, _("Ledger"), start)  # a province's ledger may need more than one sheet
+        for row in rows(problems, user):
+            sheet, index = sheets.next()
             for column, cell in enumerate(row):
                 if isinstance(cell, int):
-                    sheet.write_number(count, column, cell)
+                    sheet.write_number(index, column, cell)
                 elif column == 17 and cell:
-                    sheet.write_string(count, column, cell, red)
+                    sheet.write_string(index, column, cell, red)
                 else:
-                    sheet.write_string(count, column, cell or "")
-        if count:
-            sheet.autofilter(0, 0, count, len(widths) - 1)
+                    sheet.write_string(index, column, cell or "")
+        count = sheets.rows
+        for number, sheet in enumerate(sheets.sheets, start=1):
+            last = sheets.row if number == len(sheets.sheets) else sheets.limit - 1
+            if last:
+                sheet.autofilter(0, 0, last, len(widths) - 1)
     finally:
         workbook.close()
     return count

@@ -14,6 +14,7 @@ from decimal import Decimal
 from operator import attrgetter
 from pathlib import Path
 
+from jingzhun.core import xlsx
 from jingzhun.registry import template
 from jingzhun.synth.records import Household, Person
 from jingzhun.synth.truth import NORMAL, id_info
@@ -120,18 +121,22 @@ _NUMERIC_KINDS = (template.INT, template.DECIMAL)
 
 def write_xlsx(households: list[Household], path: Path, progress: Callable[[int], None] | None = None) -> None:
     """Write the registry as .xlsx (xlsxwriter, constant memory): numbers as numbers, ID numbers as text."""
-    import xlsxwriter
-
     numeric = [column.kind in _NUMERIC_KINDS for column in template.COLUMNS]
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    workbook = xlsx.workbook(str(path), {"constant_memory": True})  # ZIP64: 1M persons are over 4 GB of XML
     workbook.set_properties(XLSX_PROPERTIES)
-    sheet = workbook.add_worksheet("建档立卡户")
     header = workbook.add_format({"bold": True})
     rows = text_rows(households, progress)
-    sheet.write_row(0, 0, next(rows), header)
-    sheet.freeze_panes(1, 0)
-    write_string, write_number = sheet.write_string, sheet.write_number
-    for row_number, row in enumerate(rows, start=1):
+    names = next(rows)
+
+    def start(sheet) -> None:
+        sheet.write_row(0, 0, names, header)
+        sheet.freeze_panes(1, 0)
+
+    # One sheet (the importer reads the first): more persons than it holds raise TooManyRows.
+    sheets = xlsx.Sheets(workbook, "建档立卡户", start, spill=False)
+    for row in rows:
+        sheet, row_number = sheets.next()
+        write_string, write_number = sheet.write_string, sheet.write_number
         for column, (cell, is_number) in enumerate(zip(row, numeric, strict=True)):
             if not cell:
                 continue

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from jingzhun import synth
+from jingzhun.core import xlsx
 from jingzhun.registry import regions
 from jingzhun.synth import places, writers
 from jingzhun.synth.standard import RULE_IDS, Standard
@@ -62,6 +63,8 @@ class Command(BaseCommand):
                 except ValueError as exc:
                     raise CommandError(str(exc)) from exc
             elif out.suffix.lower() == ".xlsx":
+                if county.person_count >= xlsx.MAX_ROWS:  # refused before a row is written
+                    raise CommandError(str(xlsx.TooManyRows()))
                 writers.write_xlsx(county.households, out, advance)
             else:
                 writers.write_csv(county.households, out, advance)

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from jingzhun.audit.chain import record
+from jingzhun.core import xlsx
 from jingzhun.registry.models import Region
 from jingzhun.standards.exports import FORMATS, write_findings
 from jingzhun.standards.models import CheckRun, Finding
@@ -111,7 +112,10 @@ def _export_registry(command: BaseCommand, options: dict) -> None:
         raise CommandError(f"no region with code {code}")
     households = Household.objects.in_region(code) if code else Household.objects.all()
     skipped: list[str] = []
-    count = write_registry(registry_rows(households, year=options["year"], skipped=skipped), fmt, out)
+    try:
+        count = write_registry(registry_rows(households, year=options["year"], skipped=skipped), fmt, out)
+    except xlsx.TooManyRows as exc:  # raised before the workbook is closed: no file was written
+        raise CommandError(str(exc)) from None
     record("export", object_type="registry.household", region_code=code or "",
            changes={"what": "registry", "format": fmt, "file": str(out), "rows": count, "masked": False})  # fmt: skip
     command.stdout.write(f"Wrote {count:,} persons to {out} (the canonical import template, {fmt})")
