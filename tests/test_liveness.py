@@ -154,3 +154,21 @@ def test_a_deferred_message_is_translated_when_shown_not_when_kept():
     assert deferred.render({"text": "已翻译"}) == "已翻译"
     with translation.override("en"):
         assert deferred.render({"id": "%(n)s problems", "params": {"n": 3}}) == "3 problems"
+
+
+@pytest.mark.django_db(transaction=True)  # the sweep runs on the heartbeat's thread, with a connection of its own
+def test_the_worker_heartbeat_sweeps_every_so_often_from_its_thread(personas, county, monkeypatch):  # noqa: F811
+    from jingzhun.campaigns.models import Reconciliation
+
+    campaign = _drawn(personas.county_officer)
+    stuck = Reconciliation.objects.create(campaign=campaign, user=personas.county_officer,
+                                          status=Reconciliation.Status.RUNNING, started_at=None)  # fmt: skip
+    monkeypatch.setattr(liveness.WorkerHeartbeat, "SWEEP_SECONDS", 0.0)
+    monkeypatch.setattr(liveness, "heartbeat_seconds", lambda: 0.05)
+    with liveness.WorkerHeartbeat("sweeper"):
+        for _ in range(100):
+            time.sleep(0.05)
+            stuck.refresh_from_db()
+            if stuck.status == Reconciliation.Status.FAILED:
+                break
+    assert stuck.status == Reconciliation.Status.FAILED and stuck.failure == Reconciliation.Failure.STOPPED

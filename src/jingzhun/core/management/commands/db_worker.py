@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import OperationalError
+from django.db import DatabaseError
 from django_tasks_db.management.commands import db_worker
 
 from jingzhun.core import liveness
@@ -25,7 +25,7 @@ class Command(db_worker.Command):
     def handle(self, *args, worker_id: str, **options) -> None:
         try:
             swept = liveness.sweep()
-        except OperationalError:  # a locked database: the worker's thread sweeps again in a minute
+        except DatabaseError:  # a locked database, say: the worker's thread sweeps again in a minute
             logger.exception("the sweep of stopped runs at the worker's start failed")
         else:
             if any(swept.values()):
