@@ -91,6 +91,14 @@ def test_a_worker_is_running_while_its_heartbeat_is_fresh():
     assert liveness.worker_path("../../etc/passwd").parent == liveness.workers_dir()
 
 
+@pytest.mark.django_db
+def test_the_sweep_removes_the_files_of_workers_that_ended_long_ago():
+    _aged(liveness.worker_path("old"), 2 * 86400)
+    _aged(liveness.worker_path("recent"), 3600)
+    liveness.sweep()
+    assert not liveness.worker_path("old").exists() and liveness.worker_path("recent").exists()
+
+
 @pytest.mark.django_db(transaction=True)  # the worker closes its database connection between tasks
 def test_the_worker_sweeps_stopped_runs_at_start_and_beats(personas, county, monkeypatch, settings):  # noqa: F811
     from django_tasks_db.management.commands import db_worker

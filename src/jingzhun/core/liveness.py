@@ -30,6 +30,7 @@ from django.conf import settings
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
+WORKER_FILE_DAYS = 1  # how long the heartbeat file of a worker that ended stays (see ``sweep``)
 
 
 class WorkerLost(Exception):
@@ -218,4 +219,11 @@ def sweep() -> dict[str, int]:
             fail_task(result)
             tasks += 1
     counts["tasks"] = tasks
+    # A killed worker leaves its file behind (a worker id is new at every start): gone after a day. A task it had
+    # taken reads as lost without it all the same (see ``stale``).
+    with contextlib.suppress(OSError):
+        for path in workers_dir().glob("*.alive"):
+            seconds = age(path)
+            if seconds is not None and seconds > max(WORKER_FILE_DAYS * 86400, stale_seconds()):
+                path.unlink(missing_ok=True)
     return counts
