@@ -76,8 +76,8 @@ class Heartbeat:
     """``with Heartbeat(path):`` touches ``path`` now and then every ``seconds`` from a daemon thread until the block
     ends; the file is removed at the end (a finished run needs none)."""
 
-    def __init__(self, path: Path, seconds: float | None = None, *, keep: bool = False):
-        self.path, self.seconds, self.keep = path, seconds or heartbeat_seconds(), keep
+    def __init__(self, path: Path, seconds: float | None = None):
+        self.path, self.seconds = path, seconds or heartbeat_seconds()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -101,9 +101,8 @@ class Heartbeat:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        if not self.keep:
-            with contextlib.suppress(OSError):
-                self.path.unlink()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
 
 
 # --- the task worker -------------------------------------------------------------------------------------------
