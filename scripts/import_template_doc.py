@@ -27,10 +27,13 @@ fields repeated on every member's row, as `.xlsx`, `.xls` or `.csv` (UTF-8, UTF-
 importer says which encoding it used), or `.parquet` for bulk transfers between systems (column names are the
 header). County and town officers can also upload the file on the **registry imports** page (档案导入, linked from
 the region page): the import runs in the background, changes only households of the officer's own region (others
-are rejected with `outside_scope`), and its result page keeps the counts and both rejection reports. Title rows
-above the header row are fine: the header row is found among the first 30 rows. Columns may come in any order; a
-header may be the template's or one of its aliases. Columns the template does not know are listed and ignored. If a
-**required** column is missing the whole file is refused, with the list of missing columns.
+are rejected with `outside_scope`), and its result page keeps the counts and both rejection reports. An import is
+one transaction: if its worker is killed half-way nothing of the file is written, and the page reports the import
+stopped once its heartbeat is older than the limit (see
+[configuration](configuration.md#background-tasks-check-runs-imports-reconciliations)). Title rows above the header
+row are fine: the header row is found among the first 30 rows. Columns may come in any order; a header may be the
+template's or one of its aliases. Columns the template does not know are listed and ignored. If a **required**
+column is missing the whole file is refused, with the list of missing columns.
 
 ```
 jingzhun import 建档立卡户.xlsx                 # write; rejected rows go to 建档立卡户.rejected.csv
