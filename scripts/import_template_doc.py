@@ -27,10 +27,13 @@ fields repeated on every member's row, as `.xlsx`, `.xls` or `.csv` (UTF-8, UTF-
 importer says which encoding it used), or `.parquet` for bulk transfers between systems (column names are the
 header). County and town officers can also upload the file on the **registry imports** page (档案导入, linked from
 the region page): the import runs in the background, changes only households of the officer's own region (others
-are rejected with `outside_scope`), and its result page keeps the counts and both rejection reports. Title rows
-above the header row are fine: the header row is found among the first 30 rows. Columns may come in any order; a
-header may be the template's or one of its aliases. Columns the template does not know are listed and ignored. If a
-**required** column is missing the whole file is refused, with the list of missing columns.
+are rejected with `outside_scope`), and its result page keeps the counts and both rejection reports. An import is
+one transaction: if its worker is killed half-way nothing of the file is written, and the page reports the import
+stopped once its heartbeat is older than the limit (see
+[configuration](configuration.md#background-tasks-check-runs-imports-reconciliations)). Title rows above the header
+row are fine: the header row is found among the first 30 rows. Columns may come in any order; a header may be the
+template's or one of its aliases. Columns the template does not know are listed and ignored. If a **required**
+column is missing the whole file is refused, with the list of missing columns.
 
 ```
 jingzhun import 建档立卡户.xlsx                 # write; rejected rows go to 建档立卡户.rejected.csv
@@ -140,7 +143,8 @@ def render() -> str:
     lines += ["## Rejection reasons", "",
               "The report (`<file>.rejected.csv`, or `--report FILE.xlsx`) has one line per rejected row and reason:",
               "file row number, 户编号, column (as the file names it), value, the reason in Chinese and in English,",
-              "and the reason code below.", "",
+              "and the reason code below. In an .xlsx report, more lines than a sheet holds (1,048,575) go on in a",
+              "sheet `rejected (2)`.", "",
               "| code | 原因 | reason |", "|---|---|---|"]  # fmt: skip
     for code in rf.REASONS:
         zh = messages.reason_text(code, "N", "zh-hans")

@@ -257,3 +257,10 @@ def _seeded_rows_after_a_flush(request):
 
     ensure_national_defaults(StandardParameters)
     ensure_default_permissions(FunctionPermission)
+
+
+@pytest.fixture(autouse=True)
+def _data_dir_of_its_own(settings, tmp_path_factory):
+    """Every test writes its heartbeats, progress files and the like in a folder of its own, never in the checkout's
+    var/ (a test module may point DATA_DIR elsewhere still)."""
+    settings.DATA_DIR = tmp_path_factory.mktemp("data")

@@ -429,6 +429,107 @@ def test_with_the_database_backend_a_run_is_queued_then_followed_to_done(login, 
     assert officer.get(reverse("standards:run-status", args=[TOWN_A, task_id])).status_code == 404
 
 
+def _aged(path, seconds: float) -> None:
+    import os
+    import time
+
+    from jingzhun.core import liveness
+
+    liveness.touch(path)
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_a_check_run_whose_worker_ended_is_reported_stopped_and_its_run_marked_failed(login, personas, registry,
+                                                                                      settings):  # fmt: skip
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from jingzhun.core import liveness
+    from jingzhun.standards.tasks import run_checks_task
+
+    settings.TASKS = DATABASE_TASKS
+    result = run_checks_task.enqueue(COUNTY, 2023, personas.county_officer.pk)
+    # Worker "gone" took the task and started the run, then was killed: the task and the run say running.
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    DBTaskResult.objects.filter(pk=result.id).update(status="RUNNING", worker_ids=["gone"], started_at=long_ago)
+    run = CheckRun.objects.create(region_id=COUNTY, year=2023, engine="sqlite", ruleset_name="x", ruleset_version=1,
+                                  ruleset_sha256="0" * 64, started_by=personas.county_officer)  # fmt: skip
+    _aged(liveness.worker_path("gone"), 600)
+    _aged(run.heartbeat_path, 600)
+    client = login(personas.county_officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    fragment = client.get(reverse("standards:run-status", args=[COUNTY, result.id]))
+    state = fragment.context["state"]
+    assert state.status == "stopped" and state.finished
+    html = fragment.content.decode()
+    assert "The check run stopped unexpectedly" in html and "hx-get" not in html  # polling stops
+    assert DBTaskResult.objects.get(pk=result.id).exception_class_path == "jingzhun.core.liveness.WorkerLost"
+    run.refresh_from_db()
+    assert run.status == CheckRun.Status.FAILED and run.error.startswith("stopped") and run.finished_at
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "意外中断" in client.get(reverse("standards:run-status", args=[COUNTY, result.id])).content.decode()
+
+
+def test_a_queued_check_run_says_when_no_worker_is_running(login, personas, registry, settings):
+    from jingzhun.core import liveness
+    from jingzhun.standards.tasks import run_checks_task
+
+    settings.TASKS = DATABASE_TASKS
+    result = run_checks_task.enqueue(COUNTY, 2023, personas.county_officer.pk)
+    client = login(personas.county_officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    status_url = reverse("standards:run-status", args=[COUNTY, result.id])
+    fragment = client.get(status_url)
+    assert fragment.context["state"].status == "queued" and fragment.context["state"].no_worker
+    assert "No background worker is running" in fragment.content.decode()
+    liveness.touch(liveness.worker_path("w"))
+    fragment = client.get(status_url)
+    assert fragment.context["state"].status == "queued" and "No background worker" not in fragment.content.decode()
+
+
+def test_a_check_run_whose_heartbeat_stopped_is_released_and_a_fresh_one_is_not(registry):
+    from jingzhun.standards.tasks import release_stopped
+
+    fields = {"region_id": COUNTY, "year": 2023, "engine": "sqlite", "ruleset_name": "x", "ruleset_version": 1,
+              "ruleset_sha256": "0" * 64}  # fmt: skip
+    dead, alive = CheckRun.objects.create(**fields), CheckRun.objects.create(**fields)
+    _aged(dead.heartbeat_path, 600)
+    _aged(alive.heartbeat_path, 2)
+    assert release_stopped() == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == CheckRun.Status.FAILED and alive.status == CheckRun.Status.RUNNING
+
+
+def test_a_check_run_keeps_a_heartbeat_while_it_runs_and_an_interrupted_one_is_failed(registry, monkeypatch):
+    from jingzhun.core import liveness
+    from jingzhun.standards import runs
+
+    county = Region.objects.get(code=COUNTY)
+    run = run_checks(county, 2023, ledger=False, workers=1)
+    assert run.status == CheckRun.Status.DONE and not run.heartbeat_path.exists()
+
+    seen = []
+
+    class Interrupted:  # Ctrl+C in `jingzhun check`, or a worker told twice to stop, in the middle of the run
+        def run(self, *args, **kwargs):
+            seen.append(liveness.age(CheckRun.objects.latest("id").heartbeat_path))
+            raise KeyboardInterrupt
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(runs, "executor_for", lambda *args, **kwargs: Interrupted())
+    with pytest.raises(KeyboardInterrupt):
+        run_checks(county, 2023, ledger=False, workers=1)
+    interrupted = CheckRun.objects.latest("id")
+    assert seen[0] is not None and seen[0] < 5
+    assert interrupted.status == CheckRun.Status.FAILED and "interrupted" in interrupted.error
+
+
 # --- navigation --------------------------------------------------------------------------------------------------
 
 

@@ -7,15 +7,17 @@ The test settings run tasks at once (django-tasks' immediate backend), so a POST
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import os
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from python_calamine import CalamineWorkbook
 
 from conftest import TOWN_A, VILLAGE_A, VILLAGE_B, VILLAGE_C, make_user
@@ -247,7 +249,9 @@ def test_a_queued_import_shows_a_progress_indicator_that_polls_until_it_is_done(
     status_url = reverse("importer:status", args=[entry.pk])
     page = client.get(reverse("importer:detail", args=[entry.pk])).content.decode()
     assert f'hx-get="{status_url}"' in page and "Queued, waiting for the worker" in page
-    RegistryImport.objects.filter(pk=entry.pk).update(status="running", rows_total=200, rows_done=50)
+    # Started a moment ago (its heartbeat, once older than the limit, would have it reported stopped).
+    RegistryImport.objects.filter(pk=entry.pk).update(status="running", rows_total=200, rows_done=50,
+                                                      started_at=timezone.now())  # fmt: skip
     fragment = client.get(status_url)
     assert "Reading row 50 of 200" in fragment.content.decode() and 'value="25"' in fragment.content.decode()
     assert "HX-Refresh" not in fragment
@@ -265,3 +269,100 @@ def test_the_pages_speak_chinese_until_the_user_picks_english(personas, monkeypa
     upload(chinese, csv_bytes(family()))
     page = chinese.get(reverse("importer:detail", args=[only_import().pk])).content.decode()
     assert "导入失败，未写入任何数据。" in page and "未写入任何数据。" in page
+
+
+# Liveness: an import whose process ended, a queue without a worker (jingzhun.core.liveness) ----------------------
+
+
+def _queued(personas, **fields) -> RegistryImport:
+    return RegistryImport.objects.create(user=personas.county_officer, user_name="county_officer",
+                                         scope=personas.county_officer.region_id, file_name="f.csv", folder="x",
+                                         suffix=".csv", size=1, sha256="0" * 64, **fields)  # fmt: skip
+
+
+def _aged(path, seconds: float) -> None:
+    from jingzhun.core import liveness
+
+    liveness.touch(path)
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_a_running_import_whose_heartbeat_stopped_is_reported_stopped(personas, login):
+    entry = _queued(personas, status="running", started_at=timezone.now(), rows_total=200)
+    _aged(entry.heartbeat_path, 300)  # the worker was killed five minutes ago
+    client = login(personas.county_officer)
+    fragment = client.get(reverse("importer:status", args=[entry.pk]))
+    assert fragment["HX-Refresh"] == "true"
+    assert "The import stopped unexpectedly" in fragment.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == "failed" and entry.refusal == RegistryImport.Refusal.STOPPED and entry.finished_at
+    assert "no heartbeat" in entry.error and not entry.heartbeat_path.exists()
+    # The same row reads in Chinese for a reader who has not picked English.
+    chinese = Client()
+    chinese.force_login(personas.county_officer)
+    page = chinese.get(reverse("importer:detail", args=[entry.pk])).content.decode()
+    assert "导入意外中断" in page and "The import stopped" not in page
+
+
+def test_a_running_import_with_a_fresh_heartbeat_is_left_alone_and_listed_as_running(personas, login):
+    from jingzhun.importer.tasks import release_stopped
+
+    entry = _queued(personas, status="running", started_at=timezone.now() - dt.timedelta(hours=2))
+    _aged(entry.heartbeat_path, 3)
+    assert release_stopped() == 0
+    page = login(personas.county_officer).get(reverse("importer:list")).content.decode()
+    entry.refresh_from_db()
+    assert entry.status == "running" and entry.file_name in page
+    _aged(entry.heartbeat_path, 600)
+    login(personas.county_officer).get(reverse("importer:list"))  # the list looks at it too
+    entry.refresh_from_db()
+    assert entry.status == "failed" and entry.refusal == RegistryImport.Refusal.STOPPED
+
+
+def test_a_queued_import_says_when_no_worker_is_running(personas, login):
+    from jingzhun.core import liveness
+
+    entry = _queued(personas)
+    client = login(personas.county_officer)
+    html = client.get(reverse("importer:status", args=[entry.pk])).content.decode()
+    assert "No background worker is running" in html and 'hx-trigger="every 2s"' in html
+    liveness.touch(liveness.worker_path("w"))
+    html = client.get(reverse("importer:status", args=[entry.pk])).content.decode()
+    assert "Queued, waiting for the worker" in html and "No background worker" not in html
+    entry.refresh_from_db()
+    assert entry.status == "queued"
+
+
+def test_an_interrupted_import_is_marked_stopped_and_writes_nothing(personas, login, monkeypatch):
+    def interrupt(result):
+        raise KeyboardInterrupt  # a worker told twice to stop raises SystemExit in the task, the same way
+
+    monkeypatch.setattr(load, "write_incomes", interrupt)  # after households and persons were written
+    with pytest.raises(KeyboardInterrupt):
+        upload(login(personas.county_officer), csv_bytes(family()))
+    entry = only_import()
+    assert entry.status == "failed" and entry.refusal == RegistryImport.Refusal.STOPPED
+    assert "KeyboardInterrupt" in entry.error and not entry.heartbeat_path.exists()
+    assert not Household.objects.filter(number="H001").exists() and not Person.objects.filter(name="王建国").exists()
+
+
+def test_the_heartbeat_is_touched_while_the_import_runs_and_removed_at_its_end(personas, login, monkeypatch):
+    seen = []
+    real = load.write_incomes
+
+    def look(result):
+        seen.append(liveness_age(only_import().heartbeat_path))
+        return real(result)
+
+    monkeypatch.setattr(load, "write_incomes", look)
+    upload(login(personas.county_officer), csv_bytes(family()))
+    entry = only_import()
+    assert entry.status == "done" and seen and seen[0] is not None and seen[0] < 5
+    assert not entry.heartbeat_path.exists()
+
+
+def liveness_age(path):
+    from jingzhun.core import liveness
+
+    return liveness.age(path)

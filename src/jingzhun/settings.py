@@ -84,9 +84,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
-    "django_tasks",
-    "django_tasks_db",  # the database task backend: its result table and the db_worker command
+    # Before django_tasks_db: core's db_worker (the same worker, with a heartbeat and a sweep of stopped runs)
+    # takes the place of the backend's own.
     "jingzhun.core",
+    "django_tasks",
+    "django_tasks_db",  # the database task backend: its result table and the worker it runs
     "jingzhun.accounts",
     "jingzhun.registry",
     "jingzhun.importer",
@@ -258,6 +260,15 @@ TASKS = {
         ),
     }
 }
+
+# Liveness of background runs (imports, reconciliations, check runs; jingzhun.core.liveness): a running job touches
+# a heartbeat file under DATA_DIR every TASK_HEARTBEAT_SECONDS (from a thread, so also during one long statement);
+# a run whose heartbeat is older than TASK_STALE_SECONDS is reported as stopped (its process ended) and marked
+# failed, which lets a new run start. The worker touches a file of its own, so a page can say that none is running.
+TASK_HEARTBEAT_SECONDS = env_int("JINGZHUN_TASK_HEARTBEAT_SECONDS", 10)
+TASK_STALE_SECONDS = env_int("JINGZHUN_TASK_STALE_SECONDS", 120)
+if not 0 < 3 * TASK_HEARTBEAT_SECONDS <= TASK_STALE_SECONDS:
+    raise ImproperlyConfigured("JINGZHUN_TASK_STALE_SECONDS must be at least 3 x JINGZHUN_TASK_HEARTBEAT_SECONDS")
 
 # Check runs on SQLite: 0 lets a run split over two cores (a forked process) when a core is idle; 1 keeps every run
 # in one process, 2 always splits (docs/performance.md).

@@ -13,9 +13,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core import progress
+from jingzhun.core import deferred, liveness, progress
 from jingzhun.core.models import StoredFile, stored_path
 
 # What a campaign may verify: the items of the standard the field can see, and the household's members.
@@ -225,8 +226,20 @@ class Reconciliation(models.Model):  # 录入台账 (one run of "enter the incon
 
     The campaign page follows it: queued, running ("n of N", read from ``progress_path``: the run's transaction
     is open meanwhile, so the count is not on this row), then done (the problems created) or failed (nothing
-    entered). At most one run of a campaign is queued or running at a time (the constraint refuses a second).
+    entered). At most one run of a campaign is queued or running at a time (the constraint refuses a second), whether
+    the web queued it or ``jingzhun campaign reconcile`` runs it (no task then: ``task_id`` is empty). A run whose
+    process ended without saying so (its heartbeat stopped: ``jingzhun.core.liveness``) is marked failed, "stopped",
+    which releases the campaign for a new run.
+
+    What a failed run says is kept untranslated (``failure``, and a refusal's message in ``refusal``) and put in
+    the reader's language when the page is shown (``failure_message``); ``error`` is the detail for administrators.
     """
+
+    class Failure(models.TextChoices):
+        REFUSED = "refused", _("refused")  # a refusal (CampaignError, TransitionError): its own words, in refusal
+        ERROR = "error", _("error")  # anything else: the log and error have it
+        NOT_QUEUED = "not_queued", _("not queued")
+        STOPPED = "stopped", _("stopped")  # its process ended (a worker killed, a machine restarted, Ctrl+C)
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -246,7 +259,9 @@ class Reconciliation(models.Model):  # 录入台账 (one run of "enter the incon
     total = models.PositiveIntegerField(default=0)  # inconsistencies to enter, for the progress bar
     done = models.PositiveIntegerField(default=0)
     problems = models.PositiveIntegerField(default=0)  # ledger problems created
-    error = models.TextField(blank=True)  # what the page says when it failed
+    failure = models.CharField(max_length=16, choices=Failure.choices, blank=True)  # why it failed
+    refusal = models.JSONField(default=dict, blank=True)  # a refusal's message (core.deferred), shown translated
+    error = models.TextField(blank=True)  # the detail for administrators (the log has the traceback)
 
     class Meta:
         ordering = ["-id"]
@@ -274,8 +289,39 @@ class Reconciliation(models.Model):  # 录入台账 (one run of "enter the incon
                 self.done = max(self.done, done)
 
     @property
+    def heartbeat_path(self) -> Path:
+        """Touched every few seconds while the run's process lives (see jingzhun.core.liveness)."""
+        return Path(settings.DATA_DIR) / "reconciliations" / f"{self.pk}.alive"
+
+    @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def no_worker(self) -> bool:
+        """Queued while no task worker runs: the page says so rather than wait silently."""
+        return self.status == self.Status.QUEUED and not liveness.worker_running()
+
+    @property
+    def failure_message(self) -> str:
+        """What the campaign page says about the failed run, in the active language."""
+        F = self.Failure
+        if self.failure == F.STOPPED:
+            return gettext(
+                "Entering the inconsistencies in the ledger stopped unexpectedly (its process ended: the worker or "
+                "the command was stopped, or the server restarted); nothing was entered. Start it again."
+            )
+        if self.failure == F.NOT_QUEUED:
+            return gettext("The run could not be queued; nothing was entered. Ask the administrator.")
+        if self.failure == F.REFUSED:
+            reason = deferred.render(self.refusal)
+        elif self.failure == F.ERROR:
+            reason = gettext("The error is recorded; ask the administrator.")
+        else:  # a run failed before runs kept their failure (its message, in the language of the day)
+            return self.error
+        return gettext("Entering the inconsistencies in the ledger failed; nothing was entered. %(reason)s") % {
+            "reason": reason
+        }
 
     @property
     def percent(self) -> int:

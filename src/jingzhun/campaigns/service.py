@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jingzhun.audit.chain import record
 from jingzhun.campaigns import sampling
@@ -36,6 +37,7 @@ from jingzhun.campaigns.models import (
     SampleUnit,
     UnitStatus,
 )
+from jingzhun.core.deferred import Message
 from jingzhun.core.uploads import sha256_of, validate_upload
 from jingzhun.registry import regions
 from jingzhun.registry.access import scope_code
@@ -487,8 +489,8 @@ def reconcile(campaign: Campaign, user, progress: Callable[[int, int], None] | N
     from jingzhun.ledger import transitions
     from jingzhun.ledger.models import Source
 
-    if not can_manage(user, campaign):
-        raise CampaignError(_("You may not reconcile this campaign."))
+    if not can_manage(user, campaign):  # a Message: a background run shows it later, in its reader's language
+        raise CampaignError(Message(gettext_noop("You may not reconcile this campaign.")))
     pending = (
         Observation.objects.filter(unit__campaign=campaign, unit__status=UnitStatus.DONE,
                                    result=Result.INCONSISTENT, problem__isnull=True, unit__household__isnull=False)

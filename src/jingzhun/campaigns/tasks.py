@@ -4,20 +4,26 @@ thousands: minutes, too long for a web request).
 ``jingzhun serve`` runs the worker beside the web server; the tests run tasks at once. The Reconciliation row is the
 state the campaign page shows: the task moves it from queued to running to done (or failed) and keeps the count of
 problems created; "n of N" while it runs comes from a file beside (the run's one transaction is open meanwhile).
+``jingzhun campaign reconcile`` runs the same ``run_reconciliation`` on a row of its own, in its own process.
+
+While it runs, the run touches its heartbeat file (``jingzhun.core.liveness``); ``refresh`` marks a run whose
+process has ended failed ("stopped"), which releases the campaign's one active run.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
+from django_tasks.base import TaskResultStatus
 
 from jingzhun.campaigns import service
 from jingzhun.campaigns.models import Reconciliation
-from jingzhun.core import progress
+from jingzhun.core import deferred, liveness, progress
 
 logger = logging.getLogger(__name__)
 PROGRESS_SECONDS = 1.0  # how often the page's "n of N" is written while the problems are created
@@ -30,12 +36,14 @@ def reconcile_task(reconciliation_id: int) -> int:
     return run_reconciliation(Reconciliation.objects.select_related("campaign", "user").get(pk=reconciliation_id))
 
 
-def run_reconciliation(run: Reconciliation) -> int:
+def run_reconciliation(run: Reconciliation, progress: Callable[[int, int], None] | None = None) -> int:
     """Enter the campaign's inconsistencies in the ledger on behalf of the user who queued ``run``; keep the outcome.
 
     The rights are checked again (they may have changed since the click). Any failure rolls the one transaction of
-    ``service.reconcile`` back (no problem is created), marks the run failed with a message for the page, and is
-    raised again so the task fails too.
+    ``service.reconcile`` back (no problem is created), marks the run failed with what the page will say, and is
+    raised again so the task (or the command) fails too; so is an interruption (Ctrl+C, a worker told twice to
+    stop). ``progress(done, total)``, if given, is called as well as the progress file is written (the command's
+    bar).
     """
     from jingzhun.ledger.transitions import TransitionError
 
@@ -47,41 +55,86 @@ def run_reconciliation(run: Reconciliation) -> int:
     ):
         return run.problems
     run.status, run.started_at = Status.RUNNING, started
-    callback = ProgressFile(run)
-    try:
-        if run.user is None:  # the user was deleted after queueing the run
-            raise service.CampaignError(_("You may not reconcile this campaign."))
-        created = service.reconcile(run.campaign, run.user, progress=callback)
-    except Exception as exc:
-        logger.exception("reconciliation %s of campaign %s failed", run.pk, run.campaign_id)
-        run.error = failure(str(exc) if isinstance(exc, service.CampaignError | TransitionError) else "")
-        run.status, run.finished_at = Status.FAILED, timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-        raise
-    finally:
-        with contextlib.suppress(OSError):
-            run.progress_path.unlink()
-    run.problems, run.done, run.total = created, callback.total, callback.total
-    run.status, run.finished_at = Status.DONE, timezone.now()
-    run.save(update_fields=["problems", "done", "total", "status", "finished_at"])
+    callback = ProgressFile(run, also=progress)
+    # The heartbeat lasts until the outcome is saved: a page that looks meanwhile never finds a running run without.
+    with liveness.Heartbeat(run.heartbeat_path):
+        try:
+            if run.user is None:  # the user was deleted after queueing the run
+                message = deferred.Message(gettext_noop("You may not reconcile this campaign."))
+                raise service.CampaignError(message)
+            created = service.reconcile(run.campaign, run.user, progress=callback)
+        except BaseException as exc:
+            logger.exception("reconciliation %s of campaign %s failed", run.pk, run.campaign_id)
+            if isinstance(exc, service.CampaignError | TransitionError):
+                _fail(run, Reconciliation.Failure.REFUSED, str(exc), refusal=deferred.of_exception(exc))
+            elif isinstance(exc, Exception):
+                _fail(run, Reconciliation.Failure.ERROR, repr(exc))
+            else:  # KeyboardInterrupt, SystemExit: stopped, and the transaction rolled back
+                _fail(run, Reconciliation.Failure.STOPPED, f"interrupted: {exc!r}")
+            raise
+        finally:
+            with contextlib.suppress(OSError):
+                run.progress_path.unlink()
+        run.problems, run.done, run.total = created, callback.total, callback.total
+        run.status, run.finished_at = Status.DONE, timezone.now()
+        run.save(update_fields=["problems", "done", "total", "status", "finished_at"])
     return created
 
 
-def failure(reason: str = "") -> str:
-    """What the campaign page says about a failed run: nothing was entered, and why (a refusal's own words; for
-    anything else, the log has the error)."""
-    reason = reason or _("The error is recorded; ask the administrator.")
-    return _("Entering the inconsistencies in the ledger failed; nothing was entered. %(reason)s") % {"reason": reason}
+def _fail(run: Reconciliation, failure: str, error: str, *, refusal: dict | None = None) -> None:
+    run.status, run.finished_at = Reconciliation.Status.FAILED, timezone.now()
+    run.failure, run.refusal, run.error = failure, refusal or {}, error[:2000]
+    run.save(update_fields=["status", "finished_at", "failure", "refusal", "error"])
+
+
+def refresh(run: Reconciliation) -> bool:
+    """Mark ``run`` failed when it is queued or running but nothing runs it any more; return whether it did.
+
+    Running: its heartbeat has stopped (its process ended: a worker or a command killed, a machine restarted).
+    Queued: its task failed without saying so, or was taken by a worker that has since ended. The transaction of
+    a run that ended so was never committed: nothing of it is in the ledger.
+    """
+    if run.finished:
+        return False
+    Failure = Reconciliation.Failure
+    result = liveness.task_state(run.task_id)
+    if run.status == Reconciliation.Status.RUNNING and liveness.stale(run.heartbeat_path, run.started_at):
+        failure, error = Failure.STOPPED, f"stopped: no heartbeat for {liveness.stale_seconds()} s"
+    elif result is not None and result.status == TaskResultStatus.FAILED:
+        lost = liveness.lost(result)
+        failure = Failure.STOPPED if lost else Failure.ERROR
+        error = "stopped: the task worker ended" if lost else (result.traceback.strip().splitlines() or [""])[-1]
+    else:
+        return False
+    now = timezone.now()
+    if not Reconciliation.objects.filter(pk=run.pk, status__in=Reconciliation.ACTIVE).update(
+        status=Reconciliation.Status.FAILED, finished_at=now, failure=failure, error=error[:2000]
+    ):
+        run.refresh_from_db()  # it ended meanwhile, after all
+        return False
+    logger.warning("reconciliation %s of campaign %s marked failed: %s", run.pk, run.campaign_id, error)
+    run.status, run.finished_at, run.failure, run.error = Reconciliation.Status.FAILED, now, failure, error[:2000]
+    for path in (run.heartbeat_path, run.progress_path):
+        with contextlib.suppress(OSError):
+            path.unlink()
+    return True
+
+
+def release_stopped() -> int:
+    """``refresh`` every queued or running run; return how many were marked failed."""
+    return sum(refresh(run) for run in Reconciliation.objects.filter(status__in=Reconciliation.ACTIVE))
 
 
 class ProgressFile(progress.Throttled):
     """A ``progress(done, total)`` callback: "done total" in the run's progress file at the start (so the page soon
-    shows N), then at most once a second; it keeps the total for the run's row."""
+    shows N), then at most once a second; it keeps the total for the run's row, and calls ``also`` every time."""
 
-    def __init__(self, run: Reconciliation):
+    def __init__(self, run: Reconciliation, also: Callable[[int, int], None] | None = None):
         super().__init__(run.progress_path, PROGRESS_SECONDS)
-        self.total = 0
+        self.total, self.also = 0, also
 
     def __call__(self, done: int, total: int) -> None:
         self.total = total
         super().__call__(done, total, force=done == 0)
+        if self.also is not None:
+            self.also(done, total)

@@ -25,15 +25,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tasks.base import TaskResultStatus
-from django_tasks.exceptions import TaskResultDoesNotExist
 
 from jingzhun.campaigns import exports, results, service
 from jingzhun.campaigns.field import registry_summary
 from jingzhun.campaigns.forms import AssignForm, CampaignForm, DesignForm, OutsideForm, PhotoForm
 from jingzhun.campaigns.models import ITEM_LABELS, CampaignStatus, Observation, Reconciliation, Result, UnitStatus
 from jingzhun.campaigns.outside import OutsideListError, read_outside
-from jingzhun.campaigns.tasks import failure, reconcile_task
+from jingzhun.campaigns.tasks import reconcile_task, refresh
 from jingzhun.core.uploads import validate_upload
 from jingzhun.registry import regions
 from jingzhun.registry.access import get_region_for_user, heads_of, regions_for
@@ -267,7 +265,7 @@ def reconcile(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """
     campaign = _managed_campaign(request, campaign_id)
     for active in campaign.reconciliations.filter(status__in=Reconciliation.ACTIVE):
-        _refresh_from_task(active)  # a run whose task failed without saying so no longer blocks a new one
+        refresh(active)  # a run whose process ended (its heartbeat stopped) no longer blocks a new one
     try:
         with transaction.atomic():
             run = Reconciliation.objects.create(campaign=campaign, user=request.user)
@@ -280,33 +278,17 @@ def reconcile(request: HttpRequest, campaign_id: int) -> HttpResponse:
     except Exception:
         Reconciliation.objects.filter(pk=run.pk, status=Reconciliation.Status.QUEUED).update(
             status=Reconciliation.Status.FAILED, finished_at=timezone.now(),
-            error=_("The run could not be queued; nothing was entered. Ask the administrator."),
+            failure=Reconciliation.Failure.NOT_QUEUED, error="the task could not be queued (see the log)",
         )  # fmt: skip
         raise
     Reconciliation.objects.filter(pk=run.pk).update(task_id=str(result.id))
     return redirect("campaigns:detail", campaign_id=campaign.pk)
 
 
-def _refresh_from_task(run: Reconciliation) -> None:
-    """Mark a run failed whose task failed without saying so (a worker killed mid-way)."""
-    if run.finished or not run.task_id:
-        return
-    try:
-        result = reconcile_task.get_result(run.task_id)
-    except (TaskResultDoesNotExist, ValidationError, ValueError, NotImplementedError):
-        return
-    if result.status == TaskResultStatus.FAILED:
-        run.status, run.finished_at = Reconciliation.Status.FAILED, result.finished_at or timezone.now()
-        run.error = run.error or failure()
-        Reconciliation.objects.filter(pk=run.pk, status__in=Reconciliation.ACTIVE).update(
-            status=run.status, finished_at=run.finished_at, error=run.error
-        )
-
-
 def _latest_reconciliation(campaign) -> Reconciliation | None:
     run = campaign.reconciliations.first()
     if run is not None:
-        _refresh_from_task(run)
+        refresh(run)
         run.read_progress()
     return run
 
@@ -320,7 +302,7 @@ def reconcile_status(request: HttpRequest, campaign_id: int, run_id: int) -> Htt
         run = campaign.reconciliations.get(pk=run_id)
     except Reconciliation.DoesNotExist:
         raise Http404("reconciliation not found") from None
-    _refresh_from_task(run)
+    refresh(run)
     run.read_progress()
     response = render(request, "campaigns/_reconciliation.html", {"campaign": campaign, "run": run})
     if run.finished:

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.core import progress
+from jingzhun.core import liveness, progress
 
 REPORT_FORMATS = ("csv", "xlsx")
 
@@ -31,6 +31,13 @@ class RegistryImport(models.Model):  # 导入记录
         NO_HEADER = "no_header", _("No header row with the template's columns was found.")
         MISSING_COLUMNS = "missing_columns", _("Required columns are missing.")
         FAILED = "failed", _("The import failed; nothing was written. The error is recorded; ask the administrator.")
+        STOPPED = (
+            "stopped",
+            _(
+                "The import stopped unexpectedly (its process ended: the worker was stopped or the server restarted); "
+                "nothing was written. Upload the file again."
+            ),
+        )
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     user_name = models.CharField(max_length=150)
@@ -84,6 +91,16 @@ class RegistryImport(models.Model):  # 导入记录
     def progress_path(self) -> Path:
         """The row a running import has reached (written by the task outside its transaction; see tasks.py)."""
         return self.directory / "progress"
+
+    @property
+    def heartbeat_path(self) -> Path:
+        """Touched every few seconds while the import's process lives (see jingzhun.core.liveness)."""
+        return self.directory / "alive"
+
+    @property
+    def no_worker(self) -> bool:
+        """Queued while no task worker runs: the page says so rather than wait silently."""
+        return self.status == self.Status.QUEUED and not liveness.worker_running()
 
     def read_progress(self) -> None:
         """Take the row reached from the progress file while the import runs (``rows_done`` is set when done)."""

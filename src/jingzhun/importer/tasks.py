@@ -7,13 +7,15 @@ counts, the summary and both rejection reports.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
 
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import TaskResultStatus
 
-from jingzhun.core import progress
+from jingzhun.core import liveness, progress
 from jingzhun.importer import load, report
 from jingzhun.importer.models import RegistryImport
 from jingzhun.importer.reading import ReadError, read_table
@@ -35,11 +37,19 @@ def run_import(record: RegistryImport) -> None:
     """Read, validate and (unless a dry run) write the file of ``record``; keep the outcome on it.
 
     A file that cannot be read or lacks required columns is refused: nothing is written. Any other failure rolls
-    the import's one transaction back, marks the record failed, and is raised again so the task fails too.
+    the import's one transaction back, marks the record failed, and is raised again so the task fails too; so is an
+    interruption (a worker told twice to stop), marked stopped. While it runs, the import touches its heartbeat file
+    (``jingzhun.core.liveness``) until its outcome is saved: ``refresh`` marks an import whose process ended stopped.
     """
     Status = RegistryImport.Status
     record.status, record.started_at = Status.RUNNING, timezone.now()
-    record.save(update_fields=["status", "started_at"])
+    with liveness.Heartbeat(record.heartbeat_path):
+        record.save(update_fields=["status", "started_at"])
+        _run(record)
+
+
+def _run(record: RegistryImport) -> None:
+    Status = RegistryImport.Status
     try:
         try:
             table = read_table(record.source_path)
@@ -62,9 +72,12 @@ def run_import(record: RegistryImport) -> None:
             if exc.missing:
                 return _refuse(record, RegistryImport.Refusal.MISSING_COLUMNS, "、".join(exc.missing))
             return _refuse(record, RegistryImport.Refusal.NO_HEADER, "")
-    except Exception as exc:
+    except BaseException as exc:
         logger.exception("import %s failed", record.pk)
-        record.status, record.refusal, record.error = Status.FAILED, RegistryImport.Refusal.FAILED, repr(exc)[:2000]
+        # The refusal is what the page says (translated when it is shown); the error, for administrators.
+        stopped = not isinstance(exc, Exception)  # KeyboardInterrupt, SystemExit
+        record.refusal = RegistryImport.Refusal.STOPPED if stopped else RegistryImport.Refusal.FAILED
+        record.status, record.error = Status.FAILED, repr(exc)[:2000]
         record.finished_at = timezone.now()
         record.save()
         raise
@@ -108,3 +121,42 @@ def _progress(record: RegistryImport):
     record would stay invisible until the commit (and SQLite allows no second writer meanwhile).
     """
     return progress.Throttled(record.progress_path, PROGRESS_SECONDS)
+
+
+def refresh(record: RegistryImport) -> bool:
+    """Mark ``record`` failed when it is queued or running but nothing runs it any more; return whether it did.
+
+    Running: its heartbeat has stopped (the worker was killed, the machine restarted). Queued: its task failed
+    without saying so, or was taken by a worker that has since ended. The import's transaction was never committed
+    then: nothing of the file is in the registry.
+    """
+    if record.finished:
+        return False
+    Refusal = RegistryImport.Refusal
+    result = liveness.task_state(record.task_id)
+    if record.status == RegistryImport.Status.RUNNING and liveness.stale(record.heartbeat_path, record.started_at):
+        refusal, error = Refusal.STOPPED, f"stopped: no heartbeat for {liveness.stale_seconds()} s"
+    elif result is not None and result.status == TaskResultStatus.FAILED:
+        lost = liveness.lost(result)
+        refusal = Refusal.STOPPED if lost else Refusal.FAILED
+        error = "stopped: the task worker ended" if lost else (result.traceback.strip().splitlines() or [""])[-1]
+    else:
+        return False
+    now = timezone.now()
+    active = [RegistryImport.Status.QUEUED, RegistryImport.Status.RUNNING]
+    if not RegistryImport.objects.filter(pk=record.pk, status__in=active).update(
+        status=RegistryImport.Status.FAILED, refusal=refusal, error=error[:2000], finished_at=now
+    ):
+        record.refresh_from_db()  # it ended meanwhile, after all
+        return False
+    logger.warning("import %s marked failed: %s", record.pk, error)
+    record.status, record.refusal, record.error, record.finished_at = RegistryImport.Status.FAILED, refusal, error, now
+    with contextlib.suppress(OSError):
+        record.heartbeat_path.unlink()
+    return True
+
+
+def release_stopped() -> int:
+    """``refresh`` every queued or running import; return how many were marked failed."""
+    active = [RegistryImport.Status.QUEUED, RegistryImport.Status.RUNNING]
+    return sum(refresh(record) for record in RegistryImport.objects.filter(status__in=active))

@@ -8,14 +8,12 @@ from pathlib import PurePath
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
-from django_tasks.base import TaskResultStatus
-from django_tasks.exceptions import TaskResultDoesNotExist
 
 from jingzhun.audit.chain import client_ip, record
 from jingzhun.core.uploads import validate_upload
@@ -23,7 +21,7 @@ from jingzhun.importer.access import can_import, get_import_for_user, import_sco
 from jingzhun.importer.messages import reason_text
 from jingzhun.importer.models import REPORT_FORMATS, RegistryImport
 from jingzhun.importer.registry_file import REASONS
-from jingzhun.importer.tasks import import_registry_task
+from jingzhun.importer.tasks import import_registry_task, refresh
 
 UPLOAD_KINDS = {"csv", "xlsx", "xls", "parquet"}
 
@@ -48,7 +46,9 @@ def _require_import_right(user) -> None:
 def import_list(request: HttpRequest) -> HttpResponse:
     """The imports the user may see, newest first, with the upload button."""
     _require_import_right(request.user)
-    imports = imports_for(request.user).select_related(None)[:50]
+    imports = list(imports_for(request.user).select_related(None)[:50])
+    for entry in imports:
+        refresh(entry)  # one whose process ended is listed as failed, not as running for ever
     return render(request, "importer/list.html", {"imports": imports})
 
 
@@ -62,7 +62,14 @@ def import_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         entry = _store(upload, form.kind, user, dry_run=form.cleaned_data["dry_run"])
-        result = import_registry_task.enqueue(entry.pk)
+        try:
+            result = import_registry_task.enqueue(entry.pk)
+        except Exception:
+            RegistryImport.objects.filter(pk=entry.pk, status=RegistryImport.Status.QUEUED).update(
+                status=RegistryImport.Status.FAILED, refusal=RegistryImport.Refusal.FAILED,
+                error="the task could not be queued (see the log)", finished_at=timezone.now(),
+            )  # fmt: skip
+            raise
         RegistryImport.objects.filter(pk=entry.pk).update(task_id=str(result.id))
         return redirect("importer:detail", import_id=entry.pk)
     return render(request, "importer/new.html", {"form": form}, status=400 if form.errors else 200)
@@ -85,26 +92,12 @@ def _store(upload, kind: str, user, *, dry_run: bool) -> RegistryImport:
     return entry
 
 
-def _refresh_from_task(entry: RegistryImport) -> None:
-    """Mark an import failed whose task failed without saying so (a worker killed mid-way)."""
-    if entry.finished or not entry.task_id:
-        return
-    try:
-        result = import_registry_task.get_result(entry.task_id)
-    except (TaskResultDoesNotExist, ValidationError, ValueError, NotImplementedError):
-        return
-    if result.status == TaskResultStatus.FAILED:
-        entry.status, entry.refusal = RegistryImport.Status.FAILED, RegistryImport.Refusal.FAILED
-        entry.finished_at = result.finished_at or timezone.now()
-        entry.save(update_fields=["status", "refusal", "finished_at"])
-
-
 @login_required
 @require_GET
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     """The import: its progress while the worker runs it, then its result (the page survives: it reads the row)."""
     entry = get_import_for_user(request.user, import_id)
-    _refresh_from_task(entry)
+    refresh(entry)
     entry.read_progress()
     return render(request, "importer/detail.html", {"entry": entry, "reasons": _reasons(entry)})
 
@@ -114,7 +107,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
 def import_status(request: HttpRequest, import_id: int) -> HttpResponse:
     """The progress indicator alone (htmx polls it every 2 s); a finished import reloads the page to its result."""
     entry = get_import_for_user(request.user, import_id)
-    _refresh_from_task(entry)
+    refresh(entry)
     entry.read_progress()
     response = render(request, "importer/_status.html", {"entry": entry})
     if entry.finished:

@@ -19,9 +19,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jingzhun.accounts.models import SECTOR_ITEMS
 from jingzhun.audit.chain import record, record_many
+from jingzhun.core.deferred import Message
 from jingzhun.core.uploads import sha256_of, validate_upload
 from jingzhun.ledger import access
 from jingzhun.ledger.models import ACTIVE, Event, Evidence, Problem, Severity, Source, Status
@@ -243,8 +245,10 @@ def create(user, *, region_code: str, item: str, description: str, severity: str
     """Enter a problem by hand (the manage right, inside the user's region)."""
     from jingzhun.standards.exports import ITEMS
 
+    # The refusals as Messages: a campaign's reconciliation runs this in the background and shows them later, in the
+    # language of the page's reader.
     if not access.can_manage(user):
-        raise NotAllowed(_("You may not enter problems."))
+        raise NotAllowed(Message(gettext_noop("You may not enter problems.")))
     description = _required(description, _("a description"))
     if item not in ITEMS:
         raise ValidationError(_("Unknown item of the standard."))
@@ -256,7 +260,7 @@ def create(user, *, region_code: str, item: str, description: str, severity: str
         region_code = household.village_id
     code = scope_code(user)
     if not Region.objects.filter(code=region_code).exists() or (code and not regions.contains(code, region_code)):
-        raise NotAllowed(_("That region is not yours."))
+        raise NotAllowed(Message(gettext_noop("That region is not yours.")))
     now = timezone.now()
     with transaction.atomic():
         problem = Problem.objects.create(

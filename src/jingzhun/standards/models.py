@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -44,6 +45,11 @@ class CheckRun(models.Model):  # 核查运行
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.region_id} {self.year}"
+
+    @property
+    def heartbeat_path(self) -> Path:
+        """Touched every few seconds while the run's process lives (see jingzhun.core.liveness)."""
+        return Path(settings.DATA_DIR) / "checkruns" / f"{self.pk}.alive"
 
 
 class Finding(models.Model):  # 核查发现

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jingzhun.audit.chain import record
+from jingzhun.core import liveness
 from jingzhun.engine.compiler import Plan, compile_ruleset
 from jingzhun.engine.executors import FINDING_COLUMNS, bindings, executor_for
 from jingzhun.engine.spec import RuleSet
@@ -110,6 +111,17 @@ def run_checks(
         ruleset_sha256=ruleset.sha256, parameters=_jsonable(parameters), rules=describe_rules(ruleset),
         started_by=user,
     )  # fmt: skip
+    # The heartbeat lasts until the outcome is saved (a run whose process ends is marked failed: standards.tasks).
+    with liveness.Heartbeat(run.heartbeat_path):
+        _run(run, region, year, ruleset, plan, parameters, engine, dialect, snapshot, workers, user)
+    if ledger:
+        from jingzhun.ledger.sync import sync_run
+
+        sync_run(run)
+    return run
+
+
+def _run(run, region, year, ruleset, plan, parameters, engine, dialect, snapshot, workers, user) -> None:
     low, high = region.bounds
     values = bindings(parameters, run_id=run.pk, region_low=low, region_high=high)
     started = time.perf_counter()
@@ -128,9 +140,10 @@ def run_checks(
                 _insert_rows(result.rows)
             else:
                 result = executor.run(plan, values, finding_table=Finding._meta.db_table)
-    except Exception as exc:
+    except BaseException as exc:  # also an interruption (Ctrl+C, a worker told twice to stop): rolled back
+        error = str(exc) if isinstance(exc, Exception) else f"stopped: interrupted ({exc!r})"
         CheckRun.objects.filter(pk=run.pk).update(
-            status=CheckRun.Status.FAILED, error=str(exc)[:20000], finished_at=timezone.now()
+            status=CheckRun.Status.FAILED, error=error[:20000], finished_at=timezone.now()
         )
         raise
     finally:
@@ -145,11 +158,6 @@ def run_checks(
     record("check_run", actor=user, obj=run, region_code=region.code,
            changes={"year": year, "ruleset": f"{ruleset.name} v{ruleset.version}", "sha256": ruleset.sha256,
                     "engine": dialect, "findings": run.total})  # fmt: skip
-    if ledger:
-        from jingzhun.ledger.sync import sync_run
-
-        sync_run(run)
-    return run
 
 
 def _run_duckdb(plan: Plan, values: dict, snapshot):

@@ -29,6 +29,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks.exceptions import TaskResultDoesNotExist
 
 from jingzhun.audit.chain import client_ip, record
+from jingzhun.core import liveness
 from jingzhun.core.views import region_home
 from jingzhun.engine.compiler import check_rule
 from jingzhun.registry import masking, regions
@@ -68,7 +69,7 @@ from jingzhun.standards.exports import (
 )
 from jingzhun.standards.rules import load_ruleset, schema
 from jingzhun.standards.runs import parameter_values
-from jingzhun.standards.tasks import run_checks_task
+from jingzhun.standards.tasks import release_stopped, run_checks_task
 
 PAGE_SIZE_SETTING = "REGISTRY_PAGE_SIZE"
 
@@ -417,27 +418,30 @@ def _plain(value):
 class RunState:
     """What the progress indicator shows about a queued check run."""
 
-    status: str  # queued, running, done, failed
+    status: str  # queued, running, done, failed, stopped (its worker ended: jingzhun.core.liveness)
     seconds: int
     run_id: int | None = None
+    no_worker: bool = False  # queued while no task worker runs
 
     @property
     def finished(self) -> bool:
-        return self.status in ("done", "failed")
+        return self.status in ("done", "failed", "stopped")
 
 
-def _state_of(result) -> RunState:
+def _state_of(result, *, lost: bool = False) -> RunState:
     now = timezone.now()
     status = {
         TaskResultStatus.READY: "queued",
         TaskResultStatus.RUNNING: "running",
         TaskResultStatus.SUCCESSFUL: "done",
-        TaskResultStatus.FAILED: "failed",
+        TaskResultStatus.FAILED: "stopped" if lost else "failed",
     }.get(result.status, "failed")
     since = result.started_at or result.enqueued_at or now
     until = result.finished_at or now
     run_id = result.return_value if status == "done" else None
-    return RunState(status=status, seconds=max(int((until - since).total_seconds()), 0), run_id=run_id)
+    no_worker = status == "queued" and not liveness.worker_running()
+    return RunState(status=status, seconds=max(int((until - since).total_seconds()), 0), run_id=run_id,
+                    no_worker=no_worker)  # fmt: skip
 
 
 @login_required
@@ -460,15 +464,20 @@ def run_checks(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("standards:run", code=region.code, task_id=result.id)
 
 
-def _task_result_for(user, region: Region, task_id: str):
-    """The queued run ``task_id`` of ``region`` (404 for another region's, an unknown or a malformed id)."""
+def _task_state_for(user, region: Region, task_id: str) -> RunState:
+    """The state of the queued run ``task_id`` of ``region`` (404 for another region's, an unknown or a malformed
+    id). A task whose worker has ended is marked failed first, and so is its check run: "stopped"."""
+    stored = liveness.task_state(task_id)
     try:
         result = run_checks_task.get_result(task_id)
     except (TaskResultDoesNotExist, ValidationError, ValueError, NotImplementedError):
         raise Http404("task not found") from None
     if not result.args or result.args[0] != region.code:
         raise Http404("task not found")
-    return result
+    lost = liveness.lost(stored)
+    if lost:
+        release_stopped()  # its check run, whose heartbeat stopped with the worker
+    return _state_of(result, lost=lost)
 
 
 @login_required
@@ -477,11 +486,10 @@ def run_progress(request: HttpRequest, code: str, task_id: str) -> HttpResponse:
     """The page that follows a queued check run until it is done."""
     user = request.user
     region = get_region_for_user(user, code)
-    result = _task_result_for(user, region, task_id)
     context = {
         "region": region,
         "breadcrumbs": breadcrumbs(user, region),
-        "state": _state_of(result),
+        "state": _task_state_for(user, region, task_id),
         "task_id": task_id,
     }
     return render(request, "standards/run.html", context)
@@ -493,8 +501,7 @@ def run_status(request: HttpRequest, code: str, task_id: str) -> HttpResponse:
     """The progress indicator alone (htmx polls it every 2 s until the run is done or failed)."""
     user = request.user
     region = get_region_for_user(user, code)
-    result = _task_result_for(user, region, task_id)
-    context = {"region": region, "state": _state_of(result), "task_id": task_id}
+    context = {"region": region, "state": _task_state_for(user, region, task_id), "task_id": task_id}
     return render(request, "standards/_run_status.html", context)
 
 

@@ -16,6 +16,7 @@ from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from rich.console import Console
@@ -24,7 +25,7 @@ from rich.table import Table
 
 from jingzhun.accounts.models import User
 from jingzhun.campaigns import exports, results, sampling, service
-from jingzhun.campaigns.models import ITEMS, Campaign, Level, Population, UnitStatus
+from jingzhun.campaigns.models import ITEMS, Campaign, Level, Population, Reconciliation, UnitStatus
 from jingzhun.registry.models import Region
 
 
@@ -183,10 +184,23 @@ class Command(BaseCommand):
             console.print(f"results written to {out}")
 
     def _reconcile(self, console, *, campaign, user, **options):
+        """The run the campaign page would queue, run here: the same Reconciliation row (so the page follows it and
+        no second run starts meanwhile, from the web or another command), heartbeat and outcome."""
+        from jingzhun.campaigns.tasks import refresh, run_reconciliation
         from jingzhun.ledger.transitions import TransitionError
 
         actor = self._user(user)
         found = self._campaign(campaign)
+        for active in found.reconciliations.filter(status__in=Reconciliation.ACTIVE):
+            refresh(active)  # a run whose process ended no longer blocks this one
+        try:
+            with transaction.atomic():
+                run = Reconciliation.objects.create(campaign=found, user=actor)
+        except IntegrityError:
+            raise CommandError(
+                f"the inconsistencies of campaign {found.pk} are already being entered in the ledger (from the web or "
+                "another command): wait until that run is done"
+            ) from None
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("entering inconsistencies", total=None)
@@ -195,10 +209,10 @@ class Command(BaseCommand):
                 bar.update(task, completed=done, total=total)
 
             try:
-                created = service.reconcile(found, actor, progress=progress)
+                created = run_reconciliation(run, progress=progress)
             except (service.CampaignError, TransitionError) as exc:
                 raise CommandError(f"{exc} (nothing was entered)") from None
-        console.print(f"{created:,} problems created in the ledger")
+        console.print(f"{created:,} problems created in the ledger (run {run.pk})")
 
 
 def _message(exc) -> str:

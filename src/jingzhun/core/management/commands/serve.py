@@ -1,6 +1,7 @@
 """Serve jingzhun with gunicorn, the production WSGI server, and one background task worker beside it.
 
-The check runs started from the web ("run checks") are queued in the database; ``jingzhun db_worker`` runs them.
+The check runs, imports and reconciliations started from the web are queued in the database; ``jingzhun db_worker``
+runs them (and marks failed the runs whose process ended: ``jingzhun.core.liveness``).
 This command starts both as child processes and stays as their supervisor: a signal to it (Ctrl+C, SIGTERM from
 systemd or a container runtime) stops both, the server's exit stops the worker, and a worker that dies is
 restarted. With ``--no-task-worker`` it serves only, for setups that run workers as a service of their own.
