@@ -365,14 +365,16 @@ class PostgresExecutor(Executor):
     inserting each of them into three indexes that hold every earlier run (1M persons: the two levels and the
     indexes 3.7–3.9 s against 4.2–4.4 s inserted into the indexed table).
 
-    **Two sessions on two cores** (``workers=2`` and a ``connect`` for a second connection): the run is split by
-    region code as SQLite's is. The run's transaction is made REPEATABLE READ and exports its snapshot
-    (``pg_export_snapshot()``); a second session imports it (``SET TRANSACTION SNAPSHOT``), so both read the very
-    same registry, checks the upper part of the households into the run's table at the same time and commits. That
-    table is no finding until the run's transaction attaches it, so a failed half, a failed run or a killed one
-    leaves no visible findings (run_checks drops the table of a failed run). The second session can only write into
-    a table that is committed: the run's table must be created before the run's transaction
-    (``create_run_table``); inside a caller's transaction it is created there and the run stays in one session.
+    **Two sessions on two cores** (``workers=2`` and a ``connect`` for more connections): the run is split by
+    region code as SQLite's is, each half bounded by its least and greatest household id as well. The run's
+    transaction is made REPEATABLE READ and exports its snapshot (``pg_export_snapshot()``); two sessions of their
+    own import it (``SET TRANSACTION SNAPSHOT``), so both read the very same registry, check their halves into the
+    run's table at the same time and commit; then each builds part of the table's indexes (the other's rows are
+    committed by then), and the run's transaction attaches the table, indexes found ready. That table is no
+    finding until it is attached, so a failed half, a failed run or a killed one leaves no visible findings
+    (run_checks drops the table of a failed run). Other sessions can only write into a table that is committed:
+    the run's table is created before the run's transaction (``create_run_table``); inside a caller's transaction
+    it is created there and the run stays in that one session.
 
     Tried and measured at a million persons (docs/performance.md): parallel plans (max_parallel_workers_per_gather,
     cheaper parallel setup, with temporary and with unlogged tables), a larger work_mem and findings inserted in
@@ -387,6 +389,7 @@ class PostgresExecutor(Executor):
         super().__init__(connection)
         self.workers, self.connect, self.share = workers, connect, share
         self.created = ""  # the run table create_run_table committed before the run's transaction
+        self.part = ""  # "lower" or "upper": the half of a split run this executor checks
 
     @staticmethod
     def run_table(finding_table: str, run_id: int) -> str:
@@ -458,7 +461,7 @@ class PostgresExecutor(Executor):
         if halves is None:
             result = super().run(plan, values, finding_table=table)
         else:
-            result = self.run_two(plan, values, table, *halves)
+            result = self.run_two(plan, values, finding_table, table, *halves)
         started = time.perf_counter()
         self.attach_run_table(finding_table, run_id)
         result.seconds["index and attach"] = time.perf_counter() - started
@@ -472,8 +475,50 @@ class PostgresExecutor(Executor):
         self.run_statements("findings", (sql,), {})
         self.created = ""
 
-    def run_two(self, plan: Plan, values: dict[str, Any], table: str, mine: dict, theirs: dict) -> RunResult:
-        """This session checks ``mine``, a second one ``theirs`` in the same snapshot; both into ``table``."""
+    def index_statements(self, finding_table: str, table: str) -> tuple[list[str], list[str]]:
+        """The parent's indexes (and primary key) made on the run's table, so that attaching it finds them built;
+        in two lists for two sessions, about even by their cost (an index on text keys sorts slower: 1M persons,
+        the (run, region, rule) index 0.25–0.3 s, the primary key and the (household, run) index 0.1 s each)."""
+        cursor = self.cursor()
+        try:
+            rows = cursor.execute(
+                "SELECT pg_get_indexdef(i.indexrelid), pg_get_constraintdef(c.oid), "
+                "(SELECT COUNT(*) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+                "AND a.atttypid IN ('text'::regtype, 'varchar'::regtype)) "
+                "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype = 'p' "
+                "WHERE i.indrelid = to_regclass(%s) ORDER BY i.indexrelid",
+                [finding_table],
+            ).fetchall()
+        finally:
+            cursor.close()
+        costed = []
+        for number, (definition, primary, texts) in enumerate(rows):
+            if primary:
+                sql = f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey {primary}"
+            else:
+                sql = re.sub(
+                    r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ",
+                    rf"CREATE \1INDEX {table}_{number} ON {table} ",
+                    definition,
+                )
+            costed.append((1 + 2 * texts, sql))
+        parts: tuple[list[str], list[str]] = ([], [])
+        loads = [0, 0]
+        for cost, sql in sorted(costed, key=lambda item: -item[0]):
+            least = loads.index(min(loads))
+            parts[least].append(sql)
+            loads[least] += cost
+        return parts
+
+    def run_two(
+        self, plan: Plan, values: dict[str, Any], finding_table: str, table: str, mine: dict, theirs: dict
+    ) -> RunResult:
+        """Two sessions check ``mine`` and ``theirs`` in this transaction's snapshot, both into ``table``; then each
+        builds part of its indexes, so that attaching it (in this transaction) finds them ready.
+
+        Both halves run on connections of their own, not this one: only rows committed can be indexed by another
+        session, and this transaction commits last (the attaching is what makes the findings visible).
+        """
         cursor = self.cursor()
         try:
             snapshot = cursor.execute("SELECT pg_export_snapshot()").fetchone()[0]
@@ -481,44 +526,51 @@ class PostgresExecutor(Executor):
             cursor.close()
         if not self.snapshot_id.match(snapshot):
             raise EngineError(self.backend, "snapshot", "SELECT pg_export_snapshot()", ValueError(snapshot))
-        other: dict[str, Any] = {}
-        ready = threading.Event()  # set once the second session has its connection (or failed to get one)
-        worker = threading.Thread(
-            target=self._second_session, args=(snapshot, plan, {**values, **theirs}, table, other, ready)
-        )
-        worker.start()
+        indexes = self.index_statements(finding_table, table)
+        failed = threading.Event()
+        outs: list[dict[str, Any]] = [{}, {}]
+        workers = [
+            threading.Thread(
+                target=self._session, args=(part, snapshot, plan, {**values, **half}, table, index, out, failed)
+            )
+            for part, half, index, out in zip(("lower", "upper"), (mine, theirs), indexes, outs, strict=True)
+        ]
+        for worker in workers:
+            worker.start()
         try:
-            result = super().run(plan, {**values, **mine}, finding_table=table)
-        except BaseException:
-            ready.wait()
-            second = other.get("connection")
-            if second is not None:
-                with contextlib.suppress(Exception):
-                    second.cancel()
-            worker.join()
-            raise
-        worker.join()
-        if "error" in other:
-            raise other["error"]
-        staged: RunResult = other["result"]
-        for rule, count in staged.counts.items():
-            result.counts[rule] = result.counts.get(rule, 0) + count
-        result.seconds.update({f"{step} (second session)": seconds for step, seconds in staged.seconds.items()})
+            while any(worker.is_alive() for worker in workers) and not failed.wait(0.02):
+                pass
+        finally:
+            if failed.is_set() or any(worker.is_alive() for worker in workers):  # a failure, or this one interrupted
+                for out in outs:
+                    out["cancelled"] = True
+                    with contextlib.suppress(Exception):
+                        out["connection"].cancel()
+            for worker in workers:
+                worker.join()
+        errors = sorted((out["error"] for out in outs if "error" in out), key=lambda exc: getattr(exc, "order", 0))
+        if errors:
+            raise errors[0]
+        result = RunResult()
+        for part, out in zip(("lower", "upper"), outs, strict=True):
+            for rule, count in out["result"].counts.items():
+                result.counts[rule] = result.counts.get(rule, 0) + count
+            result.seconds.update({f"{step} ({part} half)": seconds for step, seconds in out["result"].seconds.items()})
         return result
 
-    def _second_session(
-        self, snapshot: str, plan: Plan, values: dict, table: str, out: dict, ready: threading.Event
+    def _session(
+        self, part: str, snapshot: str, plan: Plan, values: dict, table: str, indexes, out: dict, failed
     ) -> None:
-        """The second half: its own connection, the run's snapshot, its findings into the run's table, committed."""
+        """One half: its own connection, the run's snapshot, its findings into the run's table, committed; then
+        its share of the indexes, once the other half's findings are committed too (CREATE INDEX waits for them)."""
         try:
+            connection = out["connection"] = self.connect()
             try:
-                connection = self.connect()
-                out["connection"] = connection
-            finally:
-                ready.set()
-            try:
+                if out.get("cancelled"):
+                    raise RuntimeError("the other half failed")
                 connection.autocommit = False
                 half = PostgresExecutor(connection)
+                half.part = part
                 half.run_statements(
                     "snapshot",
                     ("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", f"SET TRANSACTION SNAPSHOT '{snapshot}'"),
@@ -526,10 +578,16 @@ class PostgresExecutor(Executor):
                 )
                 out["result"] = half.run(plan, values, finding_table=table)
                 connection.commit()
+                started = time.perf_counter()
+                connection.autocommit = True
+                half.run_statements("findings indexes", tuple(indexes), {})
+                out["result"].seconds["indexes"] = time.perf_counter() - started
             finally:
                 connection.close()
         except Exception as exc:  # re-raised by the run's session
+            exc.order = 1 if out.get("cancelled") else 0  # the failure itself, not the other half's cancelling
             out["error"] = exc
+            failed.set()
 
     def split(self, values: dict[str, Any]) -> tuple[dict, dict] | None:
         """Two region-code ranges covering the run's households, about ``share`` of them in the first."""
