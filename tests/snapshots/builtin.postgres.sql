@@ -45,12 +45,14 @@ SELECT
   SUM(CASE WHEN p.status = '正常' AND p.relation = '配偶' THEN 1 ELSE 0 END) AS m3
 FROM registry_person AS p
 WHERE
-  p.household_id IN (
+  p.household_id BETWEEN %(household_low)s AND %(household_high)s
+  AND p.household_id IN (
     SELECT
       id
     FROM registry_household
     WHERE
       region_code BETWEEN %(region_low)s AND %(region_high)s
+      AND id BETWEEN %(household_low)s AND %(household_high)s
   )
 GROUP BY
   p.household_id;
@@ -456,7 +458,10 @@ FROM (
   LEFT JOIN jz_agg AS agg
     ON agg.household_id = h.id
   WHERE
-    h.region_code BETWEEN %(region_low)s AND %(region_high)s
+    (
+      h.region_code BETWEEN %(region_low)s AND %(region_high)s
+      AND h.id BETWEEN %(household_low)s AND %(household_high)s
+    )
     AND (
       (
         h.risk_eliminated IS TRUE
@@ -874,7 +879,13 @@ FROM (
   LEFT JOIN jz_ids AS ids
     ON ids.id_number = p.id_number
   WHERE
-    h.region_code BETWEEN %(region_low)s AND %(region_high)s
+    (
+      (
+        h.region_code BETWEEN %(region_low)s AND %(region_high)s
+        AND h.id BETWEEN %(household_low)s AND %(household_high)s
+      )
+      AND p.household_id BETWEEN %(household_low)s AND %(household_high)s
+    )
     AND (
       (
         p.status = '正常'

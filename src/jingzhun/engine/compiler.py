@@ -531,6 +531,10 @@ def _compile_level(
         low=exp.Placeholder(this="region_low"),
         high=exp.Placeholder(this="region_high"),
     )
+    if dialect == "postgres":
+        scope = exp.and_(scope, _id_bounds(exp.column("id", table="h")))
+        if level == "person":  # PostgreSQL carries equalities, not ranges, across the join: say it of both sides
+            scope = exp.and_(scope, _id_bounds(exp.column("household_id", table="p")))
     any_fires = _hoist_common_conjunct([rule.predicate for rule in compiled])
     select = exp.select(*keys, *flags, *values)
     if level == "person":
@@ -647,12 +651,17 @@ def _joins(select: exp.Select, uses: set[str]) -> exp.Select:
 def _shared_tables(translator: _Translator, uses: set[str]) -> list[tuple[str, exp.Select, str]]:
     """The shared tables the levels join, as (name, query, join key): per-household aggregates, duplicate IDs."""
     dialect = translator.dialect
-    in_scope = exp.column("household_id", table="p").isin(
-        query=exp.select("id")
+    households = (
+        exp.select("id")
         .from_(TABLES["household"])
         .where(exp.Between(this=exp.column("region_code"), low=exp.Placeholder(this="region_low"),
-                           high=exp.Placeholder(this="region_high"))),
+                           high=exp.Placeholder(this="region_high")))
     )  # fmt: skip
+    if dialect == "postgres":
+        households = households.where(_id_bounds(exp.column("id")))
+    in_scope = exp.column("household_id", table="p").isin(query=households)
+    if dialect == "postgres":
+        in_scope = exp.and_(_id_bounds(exp.column("household_id", table="p")), in_scope)
     tables = []
     if "agg" in uses:
         columns = [exp.alias_(exp.column("household_id", table="p"), "household_id")]
@@ -684,6 +693,19 @@ def _shared_tables(translator: _Translator, uses: set[str]) -> list[tuple[str, e
         )
         tables.append((IDS_TABLE, ids, "id_number"))
     return tables
+
+
+def _id_bounds(column: exp.Expression) -> exp.Expression:
+    """``column BETWEEN :household_low AND :household_high``: the household ids of the run's households (PostgreSQL).
+
+    Redundant with the region range (the bounds are the least and greatest id of its households, or the whole
+    range of ids), but an index scan in household order can start and stop at them: when a run is split in two
+    (PostgresExecutor), the half of the upper region codes no longer reads the households and persons of the
+    lower half to skip them in every merge join.
+    """
+    return exp.Between(
+        this=column, low=exp.Placeholder(this="household_low"), high=exp.Placeholder(this="household_high")
+    )
 
 
 def _as_filtered_aggregate(column: exp.Expression) -> exp.Expression:

@@ -17,7 +17,7 @@ from django_tasks import task
 from jingzhun.core import liveness
 from jingzhun.registry.models import Region
 from jingzhun.standards.models import CheckRun
-from jingzhun.standards.runs import run_checks
+from jingzhun.standards.runs import drop_run_findings_table, run_checks
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ def release_stopped() -> int:
         ):
             logger.warning("check run %s marked failed: %s", run.pk, error)
             released += 1
+            # On PostgreSQL a killed two-session run leaves its findings table unattached (committed before the
+            # run's transaction, so that the second session could write into it): never read, dropped here.
+            with contextlib.suppress(Exception):
+                drop_run_findings_table(run.pk)
         with contextlib.suppress(OSError):
             run.heartbeat_path.unlink()
     return released
