@@ -139,7 +139,7 @@ def test_the_configured_number_of_workers_wins_over_the_load(settings):
     assert sqlite_workers() in (1, 2)
 
 
-def test_the_household_findings_are_copied_while_the_second_half_checks_its_persons(county, monkeypatch):
+def test_the_person_findings_are_copied_while_the_second_half_checks_its_households(county, monkeypatch):
     copies = []
     original = executors.SQLiteExecutor.copy_staged
 
@@ -149,11 +149,11 @@ def test_the_household_findings_are_copied_while_the_second_half_checks_its_pers
 
     monkeypatch.setattr(executors.SQLiteExecutor, "copy_staged", spy)
     two = run_checks(county, YEAR, ledger=False, workers=2)
-    assert copies == ["household", "person"]
+    assert copies == ["person", "household"]
     assert findings(two) == findings(run_checks(county, YEAR, ledger=False, workers=1))
 
 
-def test_a_half_that_fails_after_handing_over_its_household_findings_leaves_no_findings(county, monkeypatch):
+def test_a_half_that_fails_after_handing_over_its_person_findings_leaves_no_findings(county, monkeypatch):
     copies = []
     original_copy = executors.SQLiteExecutor.copy_staged
     original_run = executors.SQLiteExecutor._run_staged
@@ -164,8 +164,8 @@ def test_a_half_that_fails_after_handing_over_its_household_findings_leaves_no_f
 
     def failing_later(self, path, stage, plan, values, out, handover=None, **kwargs):
         def hand(level):
-            if level == "person":
-                raise RuntimeError("the second core failed at its person level")
+            if level == "household":
+                raise RuntimeError("the second core failed at its household level")
             handover(level)
 
         return original_run(self, path, stage, plan, values, out, handover=hand, **kwargs)
@@ -180,9 +180,9 @@ def test_a_half_that_fails_after_handing_over_its_household_findings_leaves_no_f
     monkeypatch.setattr(executors.SQLiteExecutor, "copy_staged", spy)
     monkeypatch.setattr(executors.SQLiteExecutor, "_run_staged", failing_later)
     monkeypatch.setattr(executors.tempfile, "mkdtemp", made)
-    with pytest.raises(RuntimeError, match="person level"):
+    with pytest.raises(RuntimeError, match="household level"):
         run_checks(county, YEAR, ledger=False, workers=2)
-    assert copies == ["household"], "the household findings were copied before the half failed"
+    assert copies == ["person"], "the person findings were copied before the half failed"
     assert len(folders) == 1 and not os.path.exists(folders[0]), "the staging folder is removed"
     assert CheckRun.objects.get().status == CheckRun.Status.FAILED
     assert not Finding.objects.exists()

@@ -14,6 +14,7 @@ failing check can be reproduced by hand.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import multiprocessing
@@ -179,9 +180,10 @@ class SQLiteExecutor(Executor):
     mutexes, and two threads took as long as one thread doing both halves.) It checks the upper half of the
     households and writes each level's findings into a staging database file of its own (no indexes, not the
     registry), committed and handed over as soon as the level is done; this connection checks the lower half into
-    the findings table, then copies the staged findings in as they come (the household findings while the other
-    half still checks its persons), all in the run's transaction: a failed half or copy leaves no findings. The
-    staging databases are detached and removed by :meth:`close` (after the transaction ends).
+    the findings table, then copies the staged findings in as they come (the other half checks its persons first,
+    ``staging_order``, and they are copied while it checks its households), all in the run's transaction: a
+    failed half or copy leaves no findings. The staging databases are detached and removed by :meth:`close` (after
+    the transaction ends).
 
     The duplicate ID numbers are counted over the whole registry, whatever the half: this connection counts them
     first and hands them to the forked half (``send_ids`` / ``receive_ids``), which checks its households
@@ -190,9 +192,11 @@ class SQLiteExecutor(Executor):
 
     backend = "sqlite"
 
-    def __init__(self, connection, workers: int = 1, share: float = 0.42):
+    # share: this connection's part of the households. 0.45 since the other half checks its persons first (0.42
+    # before): 1M persons, alternating runs, median 2.687 s against 2.791 s with 0.42 and 2.760 s with 0.47.
+    def __init__(self, connection, workers: int = 1, share: float = 0.45):
         super().__init__(connection)
-        self.workers, self.share = workers, share  # share: this connection's part of the households
+        self.workers, self.share = workers, share
         self.staged: list[str] = []  # the staging databases attached to this connection (schema names)
         self.folders: list[Path] = []  # and the folders they are in
         self.send_ids: Any = None  # called with the counted duplicate ID numbers (the half that counts them)
@@ -333,7 +337,7 @@ class SQLiteExecutor(Executor):
                 half = SQLiteExecutor(connection)
                 half.receive_ids = receive_ids
                 half.handover = commit
-                out["result"] = half.run(plan, values, finding_table="jz_stage.findings")
+                out["result"] = half.run(staging_order(plan), values, finding_table="jz_stage.findings")
                 connection.execute("COMMIT")
             finally:
                 connection.close()
@@ -349,6 +353,14 @@ class SQLiteExecutor(Executor):
             shutil.rmtree(folder, ignore_errors=True)
         self.staged.clear()
         self.folders.clear()
+
+
+def staging_order(plan: Plan) -> Plan:
+    """The plan with its person level first, for the staging half: the level it checks last is the one whose copy
+    runs after both halves, and a level's person findings are more (at a million persons 170,000 against 106,000
+    household findings: copying the second half's share took 0.15 s against 0.08 s)."""
+    levels = sorted(plan.levels, key=lambda level: level.level != "person")
+    return dataclasses.replace(plan, levels=tuple(levels))
 
 
 class PostgresExecutor(Executor):
