@@ -19,7 +19,6 @@ from collections.abc import Callable
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 from django_tasks import task
-from django_tasks.base import TaskResultStatus
 
 from jingzhun.campaigns import service
 from jingzhun.campaigns.models import Reconciliation
@@ -96,16 +95,12 @@ def refresh(run: Reconciliation) -> bool:
     """
     if run.finished:
         return False
-    Failure = Reconciliation.Failure
-    result = liveness.task_state(run.task_id)
-    if run.status == Reconciliation.Status.RUNNING and liveness.stale(run.heartbeat_path, run.started_at):
-        failure, error = Failure.STOPPED, f"stopped: no heartbeat for {liveness.stale_seconds()} s"
-    elif result is not None and result.status == TaskResultStatus.FAILED:
-        lost = liveness.lost(result)
-        failure = Failure.STOPPED if lost else Failure.ERROR
-        error = "stopped: the task worker ended" if lost else (result.traceback.strip().splitlines() or [""])[-1]
-    else:
+    running = run.status == Reconciliation.Status.RUNNING
+    why = liveness.ended(running, run.heartbeat_path, run.started_at, run.task_id)
+    if why is None:
         return False
+    stopped, error = why
+    failure = Reconciliation.Failure.STOPPED if stopped else Reconciliation.Failure.ERROR
     now = timezone.now()
     if not Reconciliation.objects.filter(pk=run.pk, status__in=Reconciliation.ACTIVE).update(
         status=Reconciliation.Status.FAILED, finished_at=now, failure=failure, error=error[:2000]

@@ -151,6 +151,25 @@ def task_state(task_id: str):
     return result
 
 
+def ended(running: bool, heartbeat: Path, started_at: dt.datetime | None, task_id: str) -> tuple[bool, str] | None:
+    """Why a queued or running run has nothing running it any more, or None while something still may.
+
+    Returns (stopped, error): stopped when its process ended — running and its heartbeat stale, or its task failed
+    because the worker that took it ended — else its task failed on an error (the traceback's last line). A run
+    that ended so never committed its transaction. The caller marks the run failed (its own fields).
+    """
+    from django_tasks.base import TaskResultStatus
+
+    result = task_state(task_id)  # first: it marks a task whose worker ended as failed
+    if running and stale(heartbeat, started_at):
+        return True, f"stopped: no heartbeat for {stale_seconds()} s"
+    if result is not None and result.status == TaskResultStatus.FAILED:
+        if lost(result):
+            return True, "stopped: the task worker ended"
+        return False, (result.traceback.strip().splitlines() or [""])[-1]
+    return None
+
+
 def lost(result) -> bool:
     """Whether a stored task result failed because its worker ended (see ``fail_task``)."""
     return result is not None and result.exception_class_path == f"{WorkerLost.__module__}.{WorkerLost.__qualname__}"

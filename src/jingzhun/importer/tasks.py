@@ -13,7 +13,6 @@ from collections import Counter
 
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import TaskResultStatus
 
 from jingzhun.core import liveness, progress
 from jingzhun.importer import load, report
@@ -132,16 +131,12 @@ def refresh(record: RegistryImport) -> bool:
     """
     if record.finished:
         return False
-    Refusal = RegistryImport.Refusal
-    result = liveness.task_state(record.task_id)
-    if record.status == RegistryImport.Status.RUNNING and liveness.stale(record.heartbeat_path, record.started_at):
-        refusal, error = Refusal.STOPPED, f"stopped: no heartbeat for {liveness.stale_seconds()} s"
-    elif result is not None and result.status == TaskResultStatus.FAILED:
-        lost = liveness.lost(result)
-        refusal = Refusal.STOPPED if lost else Refusal.FAILED
-        error = "stopped: the task worker ended" if lost else (result.traceback.strip().splitlines() or [""])[-1]
-    else:
+    running = record.status == RegistryImport.Status.RUNNING
+    why = liveness.ended(running, record.heartbeat_path, record.started_at, record.task_id)
+    if why is None:
         return False
+    stopped, error = why
+    refusal = RegistryImport.Refusal.STOPPED if stopped else RegistryImport.Refusal.FAILED
     now = timezone.now()
     active = [RegistryImport.Status.QUEUED, RegistryImport.Status.RUNNING]
     if not RegistryImport.objects.filter(pk=record.pk, status__in=active).update(
