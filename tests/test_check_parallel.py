@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 import time
 
 import pytest
@@ -200,3 +201,38 @@ def test_a_failed_copy_leaves_no_findings(county, monkeypatch):
         run_checks(county, YEAR, ledger=False, workers=2)
     assert CheckRun.objects.get().status == CheckRun.Status.FAILED
     assert not Finding.objects.exists()
+
+
+def test_staging_folders_of_killed_runs_are_removed_and_a_living_runs_stay(tmp_path):
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(ended.stdout)  # a process that has ended (its id not yet reused, as a rule)
+    killed = tmp_path / f"{executors.STAGE_PREFIX}{dead_pid}-abc"
+    living = tmp_path / f"{executors.STAGE_PREFIX}{os.getpid()}-def"
+    old_style, new_old_style = tmp_path / f"{executors.STAGE_PREFIX}xyz", tmp_path / f"{executors.STAGE_PREFIX}uvw"
+    for folder in (killed, living, old_style, new_old_style):
+        folder.mkdir()
+        (folder / "stage.sqlite3").write_bytes(b"x" * 100)
+    a_day_ago = time.time() - 2 * 86400
+    os.utime(old_style, (a_day_ago, a_day_ago))
+    unrelated = tmp_path / "something-else"
+    unrelated.mkdir()
+    assert executors.remove_orphaned_stages(tmp_path) == 2
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([living.name, new_old_style.name, unrelated.name])
+
+
+def test_a_split_run_names_its_staging_folder_after_its_process_and_removes_it(county, monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    made = []
+    original = tempfile.mkdtemp
+
+    def spy(*args, **kwargs):
+        made.append(kwargs.get("prefix", ""))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", spy)
+    run_checks(county, YEAR, ledger=False, workers=2)
+    assert made == [f"{executors.STAGE_PREFIX}{os.getpid()}-"]
+    assert not list(tmp_path.glob(f"{executors.STAGE_PREFIX}*"))

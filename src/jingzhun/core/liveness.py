@@ -237,6 +237,9 @@ def sweep() -> dict[str, int]:
             fail_task(result)
             tasks += 1
     counts["tasks"] = tasks
+    from jingzhun.engine.executors import remove_orphaned_stages
+
+    counts["check staging folders"] = remove_orphaned_stages()
     # A killed worker leaves its file behind (a worker id is new at every start): gone after a day. A task it had
     # taken reads as lost without it all the same (see ``stale``).
     with contextlib.suppress(OSError):

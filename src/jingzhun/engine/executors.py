@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import functools
 import multiprocessing
+import os
 import pickle
 import queue
 import re
@@ -35,6 +36,38 @@ from typing import Any
 from jingzhun.engine.compiler import IDS_TABLE, TABLES, LevelPlan, Plan
 
 FINDING_COLUMNS = ("run_id", "rule_id", "household_id", "person_id", "region_code", "values_json", "item")
+#: A split SQLite run's staging folder in the system's temporary folder: the prefix, the run's process id, a dash.
+STAGE_PREFIX = "jingzhun-check-"
+ORPHAN_DAYS = 1  # a staging folder without a process id in its name (made before it had one) goes after a day
+
+
+def remove_orphaned_stages(root: Path | None = None) -> int:
+    """Remove the staging folders that split SQLite runs left when their process was killed (a run that ends in
+    any other way removes its own); return how many. Each split run calls it before it makes its own folder, and so
+    does the task worker's sweep (``jingzhun.core.liveness.sweep``). A folder whose process still lives stays."""
+    removed = 0
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{STAGE_PREFIX}*"):
+        owner, _, _ = folder.name.removeprefix(STAGE_PREFIX).partition("-")
+        if owner.isdigit():
+            if _alive(int(owner)):
+                continue
+        else:
+            with contextlib.suppress(OSError):
+                if time.time() - folder.stat().st_mtime < ORPHAN_DAYS * 86400:
+                    continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 class EngineError(RuntimeError):
@@ -233,7 +266,8 @@ class SQLiteExecutor(Executor):
         if split is None:
             return super().run(plan, values, finding_table=finding_table)
         mine, theirs = split
-        stage = Path(tempfile.mkdtemp(prefix="jingzhun-check-"))
+        remove_orphaned_stages()
+        stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-"))
         self.folders.append(stage)
         other: dict[str, Any] = {}
         copied: dict[str, float] = {}
