@@ -1,6 +1,7 @@
 WITH jz_agg AS MATERIALIZED (
   SELECT
     p.household_id AS household_id,
+    ANY_VALUE(h.region_code) AS region_code,
     COUNT(*) FILTER(WHERE
       p.status = '正常') AS normal_members,
     COUNT(*) FILTER(WHERE
@@ -30,14 +31,10 @@ WITH jz_agg AS MATERIALIZED (
     COUNT(*) FILTER(WHERE
       p.status = '正常' AND p.relation = '配偶') AS m3
   FROM registry_person AS p
+  JOIN registry_household AS h
+    ON h.id = p.household_id
   WHERE
-    p.household_id IN (
-      SELECT
-        id
-      FROM registry_household
-      WHERE
-        region_code BETWEEN $region_low AND $region_high
-    )
+    h.region_code BETWEEN $region_low AND $region_high
   GROUP BY
     p.household_id
 ), jz_ids AS MATERIALIZED (
@@ -313,8 +310,8 @@ WITH jz_agg AS MATERIALIZED (
 ), jz_flags_person AS MATERIALIZED (
   SELECT
     p.id AS person_id,
-    h.id AS household_id,
-    h.region_code AS region_code,
+    p.household_id AS household_id,
+    agg.region_code AS region_code,
     CASE
       WHEN p.status = '正常'
       AND (
@@ -457,14 +454,12 @@ WITH jz_agg AS MATERIALIZED (
     p.sex AS v22,
     p.status AS v23
   FROM registry_person AS p
-  JOIN registry_household AS h
-    ON h.id = p.household_id
-  LEFT JOIN jz_agg AS agg
-    ON agg.household_id = h.id
+  JOIN jz_agg AS agg
+    ON agg.household_id = p.household_id
   LEFT JOIN jz_ids AS ids
     ON ids.id_number = p.id_number
   WHERE
-    h.region_code BETWEEN $region_low AND $region_high
+    agg.region_code BETWEEN $region_low AND $region_high
     AND (
       (
         p.status = '正常'

@@ -1,65 +1,49 @@
 CREATE TEMPORARY TABLE jz_agg AS
 SELECT
-  p.household_id AS household_id,
-  SUM(CASE WHEN p.status = '正常' THEN 1 ELSE 0 END) AS normal_members,
-  SUM(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN 1 ELSE 0 END) AS head_count,
-  MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.sex END) AS head_sex,
-  MIN(
-    CASE
-      WHEN p.status = '正常' AND p.relation = '户主'
-      THEN COALESCE(p.birth_date, p.id_birth_date)
-    END
-  ) AS head_birth_date,
-  MIN(CASE WHEN p.status = '正常' AND p.relation = '户主' THEN p.birth_ymd END) AS head_birth_ymd,
-  SUM(
-    CASE
-      WHEN p.status = '正常'
-      AND (
-        (
-          %(ref_date__int)s - p.birth_ymd
-        ) / 10000
-      ) BETWEEN %(education_age_min)s AND %(education_age_max)s
-      AND p.school_status IN ('非在校生', '')
-      AND NOT p.home_schooled IS TRUE
-      AND NOT p.health_exempt IS TRUE
-      THEN 1
-      ELSE 0
-    END
-  ) AS m0,
-  SUM(
-    CASE
-      WHEN p.status = '正常'
-      AND NOT p.insured_resident_medical IS TRUE
-      AND NOT p.insured_employee_medical IS TRUE
-      THEN 1
-      ELSE 0
-    END
-  ) AS m1,
-  SUM(
-    CASE
-      WHEN p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')
-      THEN 1
-      ELSE 0
-    END
-  ) AS m2,
-  SUM(CASE WHEN p.status = '正常' AND p.relation = '配偶' THEN 1 ELSE 0 END) AS m3
+  h.id AS household_id,
+  h.region_code AS region_code,
+  COUNT(*) FILTER(WHERE
+    p.status = '正常') AS normal_members,
+  COUNT(*) FILTER(WHERE
+    p.status = '正常' AND p.relation = '户主') AS head_count,
+  MIN(p.sex) FILTER(WHERE
+    p.status = '正常' AND p.relation = '户主') AS head_sex,
+  MIN(COALESCE(p.birth_date, p.id_birth_date)) FILTER(WHERE
+    p.status = '正常' AND p.relation = '户主') AS head_birth_date,
+  MIN(p.birth_ymd) FILTER(WHERE
+    p.status = '正常' AND p.relation = '户主') AS head_birth_ymd,
+  COUNT(*) FILTER(WHERE
+    p.status = '正常'
+    AND (
+      (
+        %(ref_date__int)s - p.birth_ymd
+      ) / 10000
+    ) BETWEEN %(education_age_min)s AND %(education_age_max)s
+    AND p.school_status IN ('非在校生', '')
+    AND NOT p.home_schooled IS TRUE
+    AND NOT p.health_exempt IS TRUE) AS m0,
+  COUNT(*) FILTER(WHERE
+    p.status = '正常'
+    AND NOT p.insured_resident_medical IS TRUE
+    AND NOT p.insured_employee_medical IS TRUE) AS m1,
+  COUNT(*) FILTER(WHERE
+    p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')) AS m2,
+  COUNT(*) FILTER(WHERE
+    p.status = '正常' AND p.relation = '配偶') AS m3
 FROM registry_person AS p
+JOIN registry_household AS h
+  ON h.id = p.household_id
 WHERE
-  p.household_id BETWEEN %(household_low)s AND %(household_high)s
-  AND p.household_id IN (
-    SELECT
-      id
-    FROM registry_household
-    WHERE
-      region_code BETWEEN %(region_low)s AND %(region_high)s
-      AND id BETWEEN %(household_low)s AND %(household_high)s
-  )
+  h.region_code BETWEEN %(region_low)s AND %(region_high)s
+  AND h.id BETWEEN %(household_low)s AND %(household_high)s
+  AND p.household_id BETWEEN %(household_low)s AND %(household_high)s
 GROUP BY
-  p.household_id;
+  h.id,
+  h.region_code;
 
 CREATE INDEX jz_agg_key ON jz_agg (household_id);
 
-ANALYZE jz_agg;
+ANALYZE jz_agg (household_id, region_code);
 
 CREATE TEMPORARY TABLE jz_ids AS
 SELECT
@@ -75,7 +59,7 @@ HAVING
 
 CREATE INDEX jz_ids_key ON jz_ids (id_number);
 
-ANALYZE jz_ids;
+ANALYZE jz_ids (id_number);
 
 SELECT
   %(run_id)s AS run_id,
@@ -728,8 +712,8 @@ SELECT
 FROM (
   SELECT
     p.id AS person_id,
-    h.id AS household_id,
-    h.region_code AS region_code,
+    p.household_id AS household_id,
+    agg.region_code AS region_code,
     CASE
       WHEN p.status = '正常'
       AND (
@@ -872,18 +856,13 @@ FROM (
     p.sex AS v22,
     p.status AS v23
   FROM registry_person AS p
-  JOIN registry_household AS h
-    ON h.id = p.household_id
-  LEFT JOIN jz_agg AS agg
-    ON agg.household_id = h.id
+  JOIN jz_agg AS agg
+    ON agg.household_id = p.household_id
   LEFT JOIN jz_ids AS ids
     ON ids.id_number = p.id_number
   WHERE
     (
-      (
-        h.region_code BETWEEN %(region_low)s AND %(region_high)s
-        AND h.id BETWEEN %(household_low)s AND %(household_high)s
-      )
+      agg.region_code BETWEEN %(region_low)s AND %(region_high)s
       AND p.household_id BETWEEN %(household_low)s AND %(household_high)s
     )
     AND (
