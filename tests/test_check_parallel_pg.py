@@ -86,6 +86,41 @@ def test_two_sessions_find_what_one_finds(county, monkeypatch):
     assert len(ids) == len(set(ids)) == one.total + two.total
 
 
+def test_one_session_counts_the_duplicate_ids_and_hands_them_to_the_other(county, monkeypatch):
+    sent = []
+    original = executors.Executor.execute
+
+    def spy(self, cursor, sql, values):
+        sent.append((getattr(self, "part", ""), sql))
+        return original(self, cursor, sql, values)
+
+    monkeypatch.setattr(executors.Executor, "execute", spy)
+    one = run_checks(county, YEAR, ledger=False, workers=1)
+    sent.clear()
+    two = run_checks(county, YEAR, ledger=False, workers=2)
+    built = [(part, sql.endswith("NO DATA")) for part, sql in sent if sql.startswith("CREATE TEMPORARY TABLE jz_ids")]
+    assert sorted(built) == [("lower", False), ("upper", True)]  # counted by one, copied by the other
+    assert one.counts["DQ-003"] > 0  # the synthetic county has duplicate ID numbers in both halves' households
+    assert two.counts == one.counts
+    assert findings(two) == findings(one)
+
+
+def test_a_first_session_failing_before_the_handover_does_not_leave_the_second_waiting(county, monkeypatch):
+    original = executors.PostgresExecutor.run_statements
+
+    def broken(self, step, statements, values):
+        if self.part == "lower" and any("jz_ids" in sql for sql in statements):
+            raise RuntimeError("the first session failed counting")
+        return original(self, step, statements, values)
+
+    monkeypatch.setattr(executors.PostgresExecutor, "run_statements", broken)
+    with pytest.raises(RuntimeError, match="failed counting"):
+        run_checks(county, YEAR, ledger=False, workers=2)
+    assert CheckRun.objects.get().status == CheckRun.Status.FAILED
+    assert not Finding.objects.exists()
+    assert run_tables() == {}
+
+
 def test_both_sessions_read_the_run_snapshot(county, monkeypatch):
     """A change committed after the run began is seen by neither session: both read the run's snapshot."""
     before = run_checks(county, YEAR, ledger=False, workers=1)

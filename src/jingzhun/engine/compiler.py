@@ -103,6 +103,9 @@ class Plan:
     parameters: tuple[str, ...] = field(default=())
     prepare_sql: tuple[str, ...] = ()  # per-household aggregates and duplicate ID numbers, built once per run
     cleanup_sql: tuple[str, ...] = ()
+    # The statements of ``prepare_sql`` that build a table the run's region does not change (the duplicate ID
+    # numbers count every person): a run split in two can build it once and hand it to the other half.
+    unscoped_sql: tuple[str, ...] = ()
     # DuckDB: the whole run as one query returning the findings (the shared tables and each level's flagged rows
     # as materialized CTEs), so that nothing is written to a temporary table and back.
     statement: str = ""
@@ -796,11 +799,13 @@ def _as_filtered_aggregate(column: exp.Expression) -> exp.Expression:
     return exp.alias_(filtered, alias) if alias else filtered
 
 
-def _prepare(translator: _Translator, uses: set[str]) -> tuple[list[str], list[str]]:
-    """Statements that build the shared temporary tables the levels join, and those that drop them."""
+def _prepare(translator: _Translator, uses: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """Statements that build the shared temporary tables the levels join, those that drop them, and those of the
+    first that build a table independent of the run's region (``Plan.unscoped_sql``)."""
     dialect = translator.dialect
-    prepare, cleanup = [], []
+    prepare, cleanup, unscoped = [], [], []
     for name, query, key in _shared_tables(translator, uses):
+        first = len(prepare)
         if dialect == "sqlite":
             # Keyed by the join key itself, so that a lookup is one B-tree search instead of an index search and
             # then the row: a household's aggregates by its id as the rowid, the duplicate ID numbers in a table
@@ -813,19 +818,20 @@ def _prepare(translator: _Translator, uses: set[str]) -> tuple[list[str], list[s
                 columns, options = [f"{key} TEXT PRIMARY KEY", *others], " WITHOUT ROWID"
             prepare.append(f"CREATE TEMPORARY TABLE {name} ({', '.join(columns)}){options}")
             prepare.append(f"INSERT INTO {name}\n" + _render(query, dialect))
-            cleanup.append(f"DROP TABLE {name}")
-            continue
-        prepare.append(f"CREATE TEMPORARY TABLE {name} AS\n" + _render(query, dialect))
-        if dialect != "duckdb":  # DuckDB joins by hashing; PostgreSQL wants an index on the join key
-            prepare.append(f"CREATE INDEX {name}_key ON {name} ({key})")
-        if dialect == "postgres":
-            # Temporary tables get no statistics unless asked. Those of the keys the levels join and filter on are
-            # what their plans need (1M persons: ANALYZE of the aggregates' every column 0.09 s per half, of the
-            # keys 0.04 s, the same plans; without, the person level took 1.36 s instead of 0.92 s).
-            keys = [column.alias_or_name for column in query.selects if column.alias_or_name in (key, "region_code")]
-            prepare.append(f"ANALYZE {name} ({', '.join(keys)})")
+        else:
+            prepare.append(f"CREATE TEMPORARY TABLE {name} AS\n" + _render(query, dialect))
+            if dialect != "duckdb":  # DuckDB joins by hashing; PostgreSQL wants an index on the join key
+                prepare.append(f"CREATE INDEX {name}_key ON {name} ({key})")
+            if dialect == "postgres":
+                # Temporary tables get no statistics unless asked. Those of the keys the levels join and filter on
+                # are what their plans need (1M persons: ANALYZE of the aggregates' every column 0.09 s per half, of
+                # the keys 0.04 s, the same plans; without, the person level took 1.36 s instead of 0.92 s).
+                keys = [c.alias_or_name for c in query.selects if c.alias_or_name in (key, "region_code")]
+                prepare.append(f"ANALYZE {name} ({', '.join(keys)})")
         cleanup.append(f"DROP TABLE {name}")
-    return prepare, cleanup
+        if name == IDS_TABLE:  # every person's ID number counts, whatever the run's region
+            unscoped += prepare[first:]
+    return prepare, cleanup, unscoped
 
 
 def compile_ruleset(ruleset: RuleSet, schema: Schema, dialect: str) -> Plan:
@@ -841,7 +847,7 @@ def compile_ruleset(ruleset: RuleSet, schema: Schema, dialect: str) -> Plan:
             levels.append(plan)
             trees.append((level, select, union))
             uses |= translator.uses
-    prepare, cleanup = _prepare(translator, uses)
+    prepare, cleanup, unscoped = _prepare(translator, uses)
     statement = _one_statement(translator, uses, trees) if dialect == "duckdb" and trees else ""
     parameters = sorted(
         {p for level in levels for p in level.parameters} | {"region_low", "region_high"} if prepare else
@@ -849,7 +855,7 @@ def compile_ruleset(ruleset: RuleSet, schema: Schema, dialect: str) -> Plan:
     )  # fmt: skip
     return Plan(
         ruleset=ruleset, dialect=dialect, levels=tuple(levels), parameters=tuple(parameters),
-        prepare_sql=tuple(prepare), cleanup_sql=tuple(cleanup), statement=statement,
+        prepare_sql=tuple(prepare), cleanup_sql=tuple(cleanup), unscoped_sql=tuple(unscoped), statement=statement,
     )  # fmt: skip
 
 

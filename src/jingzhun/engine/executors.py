@@ -149,7 +149,7 @@ class Executor:
             raise ValueError(f"the plan was compiled for {plan.dialect}, this executor runs {self.backend}")
         result = RunResult()
         started = time.perf_counter()
-        self.run_statements("prepare", plan.prepare_sql, values)
+        self.prepare(plan, values)
         result.seconds["prepare"] = time.perf_counter() - started
         for level in plan.levels:
             started = time.perf_counter()
@@ -157,6 +157,10 @@ class Executor:
             result.seconds[level.level] = time.perf_counter() - started
         self.run_statements("cleanup", plan.cleanup_sql, values)
         return result
+
+    def prepare(self, plan: Plan, values: dict[str, Any]) -> None:
+        """Build the shared temporary tables the levels join."""
+        self.run_statements("prepare", plan.prepare_sql, values)
 
     def cursor(self):
         return self.connection.cursor()
@@ -442,12 +446,16 @@ class PostgresExecutor(Executor):
     backend = "postgres"
     placeholder = re.compile(r"%\(([a-z_0-9]+)\)s")
     snapshot_id = re.compile(r"^[0-9A-F]+-[0-9A-F]+-[0-9]+$")
+    built_table = re.compile(r"^CREATE TEMPORARY TABLE ([a-z_0-9]+) AS\b")
 
-    def __init__(self, connection, workers: int = 1, connect=None, share: float = 0.5):
+    # share: the lower half's part of the households. Under half, since it also counts the duplicate ID numbers
+    # for both (``prepare``): 1M persons, 0.23 s of its 2.7 s.
+    def __init__(self, connection, workers: int = 1, connect=None, share: float = 0.48):
         super().__init__(connection)
         self.workers, self.connect, self.share = workers, connect, share
         self.created = ""  # the run table create_run_table committed before the run's transaction
         self.part = ""  # "lower" or "upper": the half of a split run this executor checks
+        self.handover: Handover | None = None  # a split run's tables that one half builds for both
 
     @staticmethod
     def run_table(finding_table: str, run_id: int) -> str:
@@ -586,10 +594,12 @@ class PostgresExecutor(Executor):
             raise EngineError(self.backend, "snapshot", "SELECT pg_export_snapshot()", ValueError(snapshot))
         indexes = self.index_statements(finding_table, table)
         failed = threading.Event()
+        handover = Handover(failed)
         outs: list[dict[str, Any]] = [{}, {}]
         workers = [
             threading.Thread(
-                target=self._session, args=(part, snapshot, plan, {**values, **half}, table, index, out, failed)
+                target=self._session,
+                args=(part, snapshot, plan, {**values, **half}, table, index, out, failed, handover),
             )
             for part, half, index, out in zip(("lower", "upper"), (mine, theirs), indexes, outs, strict=True)
         ]
@@ -617,7 +627,16 @@ class PostgresExecutor(Executor):
         return result
 
     def _session(
-        self, part: str, snapshot: str, plan: Plan, values: dict, table: str, indexes, out: dict, failed
+        self,
+        part: str,
+        snapshot: str,
+        plan: Plan,
+        values: dict,
+        table: str,
+        indexes,
+        out: dict,
+        failed: threading.Event,
+        handover: Handover,
     ) -> None:
         """One half: its own connection, the run's snapshot, its findings into the run's table, committed; then
         its share of the indexes, once the other half's findings are committed too (CREATE INDEX waits for them)."""
@@ -628,7 +647,7 @@ class PostgresExecutor(Executor):
                     raise RuntimeError("the other half failed")
                 connection.autocommit = False
                 half = PostgresExecutor(connection)
-                half.part = part
+                half.part, half.handover = part, handover
                 half.run_statements(
                     "snapshot",
                     ("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", f"SET TRANSACTION SNAPSHOT '{snapshot}'"),
@@ -643,12 +662,48 @@ class PostgresExecutor(Executor):
             finally:
                 connection.close()
         except Exception as exc:  # re-raised by the run's session
-            exc.order = 1 if out.get("cancelled") else 0  # the failure itself, not the other half's cancelling
+            # The failure itself first, not the other half's cancelling or its giving up waiting.
+            exc.order = 1 if out.get("cancelled") or isinstance(exc, OtherHalfFailed) else 0
             out["error"] = exc
             failed.set()
 
     def param(self, name: str) -> str:
         return f"%({name})s"
+
+    def prepare(self, plan: Plan, values: dict[str, Any]) -> None:
+        """In a split run, the tables the run's region does not change (``Plan.unscoped_sql``: the duplicate ID
+        numbers, a count over every person) are built by the lower half alone, first, and handed to the upper half,
+        which copies them in after its own aggregates instead of counting again (1M persons: 0.22 s of each half)."""
+        if self.handover is None or not plan.unscoped_sql:
+            return super().prepare(plan, values)
+        scoped = tuple(sql for sql in plan.prepare_sql if sql not in plan.unscoped_sql)
+        built = [match.group(1) for sql in plan.unscoped_sql if (match := self.built_table.match(sql))]
+        if self.part == "lower":
+            self.run_statements("prepare", plan.unscoped_sql, values)
+            cursor = self.cursor()
+            try:
+                rows = {table: cursor.execute(f"SELECT * FROM {table}").fetchall() for table in built}  # noqa: S608
+                self.handover.give(rows)
+            finally:
+                cursor.close()
+            self.run_statements("prepare", scoped, values)
+            return
+        self.run_statements("prepare", scoped, values)
+        tables = self.handover.take()
+        cursor = self.cursor()
+        try:
+            for sql in plan.unscoped_sql:
+                match = self.built_table.match(sql)
+                if not match:  # its index, its statistics
+                    self.run_statements("prepare", (sql,), values)
+                    continue
+                # Its columns as the query types them, without running it; then the other half's rows.
+                self.run_statements("prepare", (sql + "\nWITH NO DATA",), values)
+                with cursor.copy(f"COPY {match.group(1)} FROM STDIN") as copy:
+                    for row in tables[match.group(1)]:
+                        copy.write_row(row)
+        finally:
+            cursor.close()
 
     def split(self, values: dict[str, Any]) -> tuple[dict, dict] | None:
         """The two region-code ranges of ``Executor.split``, each with its least and greatest household id as well,
@@ -685,6 +740,27 @@ class PostgresExecutor(Executor):
             cursor.close()
         for compiled in level.rules:
             result.counts[compiled.rule.id] = int(counts.get(compiled.rule.id, 0))
+
+
+class OtherHalfFailed(RuntimeError):
+    """The other half of a split run failed before handing over what this one waits for."""
+
+
+class Handover:
+    """Tables one half of a split PostgreSQL run builds and hands to the other: {table: rows}."""
+
+    def __init__(self, failed: threading.Event):
+        self.failed, self.ready, self.tables = failed, threading.Event(), {}
+
+    def give(self, tables: dict[str, list[tuple]]) -> None:
+        self.tables = tables
+        self.ready.set()
+
+    def take(self) -> dict[str, list[tuple]]:
+        while not self.ready.wait(0.02):
+            if self.failed.is_set():
+                raise OtherHalfFailed("the other half of the run failed")
+        return self.tables
 
 
 class DuckDBExecutor(Executor):

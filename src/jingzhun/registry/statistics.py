@@ -11,10 +11,18 @@ REGISTRY_TABLES = ("registry_region", "registry_household", "registry_person", "
 
 
 def refresh_statistics(connection, tables: tuple[str, ...] = REGISTRY_TABLES) -> None:
-    """ANALYZE the registry tables (SQLite: a sampled ANALYZE, bounded in time)."""
+    """ANALYZE the registry tables (SQLite: a sampled ANALYZE, bounded in time).
+
+    PostgreSQL, outside a transaction: VACUUM (ANALYZE), as its manual advises after a bulk load. Rows just written
+    are not yet marked visible to all: the first statements to read them set their hint bits (writing the pages
+    again) and an index-only scan still visits the table for each. Until autovacuum came by, the first check of a
+    freshly loaded million persons took 4.2–5.3 s instead of 3.6 s (counting duplicate ID numbers 0.9 s instead
+    of 0.23 s per half). Inside a transaction (VACUUM cannot run there) ANALYZE alone.
+    """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {', '.join(tables)}")
+            vacuum = "VACUUM (ANALYZE)" if not connection.in_atomic_block else "ANALYZE"
+            cursor.execute(f"{vacuum} {', '.join(tables)}")
         elif connection.vendor == "sqlite":
             cursor.execute("PRAGMA analysis_limit = 1000")
             for table in tables:

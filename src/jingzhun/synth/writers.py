@@ -227,7 +227,7 @@ def write_database(county, *, batch_size: int = 5000, progress: Callable[[int], 
             report(written)
             for statement in connection.ops.sequence_reset_sql(no_style(), [HouseholdModel, PersonModel, IncomeRecord]):
                 cursor.execute(statement)
-        refresh_statistics(connection)
+    refresh_statistics(connection)  # committed: PostgreSQL can vacuum them too
 
 
 def _flush(cursor, household_sql, households, person_sql, persons, income_sql, incomes) -> int:
