@@ -69,8 +69,9 @@ def test_two_sessions_find_what_one_finds(county, monkeypatch):
     assert halves == []
     two = run_checks(county, YEAR, ledger=False, workers=2)
     assert len(halves) == 1
-    mine, theirs = halves[0]
-    assert county.bounds[0] == mine["region_low"] <= mine["region_high"] < theirs["region_low"]
+    mine, theirs = halves[0]  # the region's households split by id: the lower ids, then the others
+    assert mine["region_low"] == theirs["region_low"] == county.bounds[0]
+    assert mine["household_low"] <= mine["household_high"] == theirs["household_low"] - 1 < theirs["household_high"]
     assert one.total > 100
     assert two.counts == one.counts
     assert findings(two) == findings(one)
@@ -93,6 +94,19 @@ def test_two_sessions_find_what_one_finds(county, monkeypatch):
     # Ids stay unique across runs and sessions (one sequence).
     ids = list(Finding.objects.values_list("id", flat=True))
     assert len(ids) == len(set(ids)) == one.total + two.total
+
+
+def test_a_town_split_in_two_finds_what_one_session_finds(county):
+    # The town's households are a part of the county's ids: each half checks the town's households in its ids.
+    town = Region.objects.filter(level="town").order_by("code")[1]
+    one = run_checks(town, YEAR, ledger=False, workers=1)
+    two = run_checks(town, YEAR, ledger=False, workers=2)
+    assert 0 < one.total < run_checks(county, YEAR, ledger=False, workers=1).total
+    assert two.counts == one.counts
+    assert findings(two) == findings(one)
+    assert {code[:9] for code in Finding.objects.filter(run=two).values_list("region_code", flat=True)} == {
+        town.code[:9]
+    }
 
 
 def test_one_session_counts_the_duplicate_ids_and_hands_them_to_the_other(county, monkeypatch):

@@ -763,10 +763,9 @@ def _shared_tables(translator: _Translator, uses: set[str]) -> list[tuple[str, e
 def _id_bounds(column: exp.Expression) -> exp.Expression:
     """``column BETWEEN :household_low AND :household_high``: the household ids of the run's households (PostgreSQL).
 
-    Redundant with the region range (the bounds are the least and greatest id of its households, or the whole
-    range of ids), but an index scan in household order can start and stop at them: when a run is split in two
-    (PostgresExecutor), the half of the upper region codes no longer reads the households and persons of the
-    lower half to skip them in every merge join.
+    The whole range of ids when the run is not split. A run split in two (PostgresExecutor) is split by these
+    bounds: each half checks the households of the run's region whose ids lie in its range, and its index scans
+    in household order start and stop there.
     """
     return exp.Between(
         this=column, low=exp.Placeholder(this="household_low"), high=exp.Placeholder(this="household_high")

@@ -428,7 +428,7 @@ class PostgresExecutor(Executor):
     indexes 3.7–3.9 s against 4.2–4.4 s inserted into the indexed table).
 
     **Two sessions on two cores** (``workers=2`` and a ``connect`` for more connections): the run is split by
-    region code as SQLite's is, each half bounded by its least and greatest household id as well. The run's
+    household id (``split``), each half the region's households in its range of ids. The run's
     transaction is made REPEATABLE READ and exports its snapshot (``pg_export_snapshot()``); two sessions of their
     own import it (``SET TRANSACTION SNAPSHOT``), so both read the very same registry, check their halves into the
     run's table at the same time and commit; then each builds part of the table's indexes (the other's rows are
@@ -706,22 +706,29 @@ class PostgresExecutor(Executor):
             cursor.close()
 
     def split(self, values: dict[str, Any]) -> tuple[dict, dict] | None:
-        """The two region-code ranges of ``Executor.split``, each with its least and greatest household id as well,
-        so that its scans in household order start and end there (the upper half ran 0.1–0.3 s behind without)."""
-        halves = super().split(values)
-        if halves is None:
-            return None
+        """Two ranges of household ids, about ``share`` of the run's households in the first, each half the whole
+        region range: every scan of a level goes in household order (merge joins on the household id), so a
+        half's scans start and stop at its ids. Three index lookups: how many households the region holds, the
+        id ``share`` of them in, and the least and greatest ids (1M persons: 0.07 s; split by region code as
+        SQLite's, the least and greatest id of each half took 0.1–0.13 s, two of them scanning the other half)."""
+        table, low, high = TABLES["household"], self.param("region_low"), self.param("region_high")
+        scope = f"FROM {table} WHERE region_code BETWEEN {low} AND {high}"
+        bounds = {"region_low": values["region_low"], "region_high": values["region_high"]}
         cursor = self.cursor()
         try:
-            for half in halves:
-                half["household_low"], half["household_high"] = cursor.execute(
-                    f"SELECT MIN(id), MAX(id) FROM {TABLES['household']} "  # noqa: S608
-                    "WHERE region_code BETWEEN %(region_low)s AND %(region_high)s",
-                    half,
-                ).fetchone()
+            households = cursor.execute(f"SELECT COUNT(*) {scope}", bounds).fetchone()[0]
+            if households < 2:
+                return None
+            least, greatest = cursor.execute(f"SELECT MIN(id), MAX(id) {scope}", bounds).fetchone()
+            offset = max(1, min(households - 1, int(households * self.share)))
+            middle = cursor.execute(
+                f"SELECT id {scope} ORDER BY id LIMIT 1 OFFSET {offset}",
+                bounds,
+            ).fetchone()[0]
         finally:
             cursor.close()
-        return halves
+        return ({**bounds, "household_low": least, "household_high": middle - 1},
+                {**bounds, "household_low": middle, "household_high": greatest})  # fmt: skip
 
     def run_level(self, level: LevelPlan, values, finding_table, result: RunResult) -> None:
         if not (finding_table and level.expand_sql):
