@@ -45,8 +45,8 @@ def _plan(ruleset: RuleSet, dialect: str) -> Plan:
 def check_workers(dialect: str = "sqlite") -> int:
     """Two connections on two cores when a core is idle, else one.
 
-    SQLite and PostgreSQL run a statement on one core; splitting a run in two costs a little more work (both halves
-    count the duplicate ID numbers; on SQLite the second half's findings are copied in), which only pays when the
+    SQLite and PostgreSQL run a statement on one core; splitting a run in two costs a little more work (on SQLite
+    both halves count the duplicate ID numbers and the second half's findings are copied in), which only pays when the
     second half really runs beside the first, not on a machine whose cores are already busy (the load average over
     the last minute, this process's own run included). See docs/performance.md.
 
@@ -106,7 +106,8 @@ def run_checks(
 ) -> CheckRun:
     """Check every household and person under ``region`` for ``year``; return the finished CheckRun.
 
-    ``workers`` is how many cores a SQLite or PostgreSQL run may use (split by region code; DuckDB ignores it); by
+    ``workers`` is how many cores a SQLite or PostgreSQL run may use (SQLite splits by region code, PostgreSQL by
+    household id; DuckDB ignores it); by
     default two when the machine has a core to spare (``check_workers``).
     With ``ledger`` (the default) the findings are then taken into the problem ledger (``jingzhun.ledger.sync``).
     """
