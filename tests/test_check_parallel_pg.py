@@ -56,6 +56,13 @@ def run_tables() -> dict[str, bool]:
         return dict(cursor.fetchall())
 
 
+def assert_failed_leaving_nothing() -> None:
+    """The one run there is failed, and left no findings and no table of its own."""
+    assert CheckRun.objects.get().status == CheckRun.Status.FAILED
+    assert not Finding.objects.exists()
+    assert run_tables() == {}
+
+
 def test_two_sessions_find_what_one_finds(county, monkeypatch):
     halves = []
     original = executors.PostgresExecutor.split
@@ -139,9 +146,7 @@ def test_a_first_session_failing_before_the_handover_does_not_leave_the_second_w
     monkeypatch.setattr(executors.PostgresExecutor, "run_statements", broken)
     with pytest.raises(RuntimeError, match="failed counting"):
         run_checks(county, YEAR, ledger=False, workers=2)
-    assert CheckRun.objects.get().status == CheckRun.Status.FAILED
-    assert not Finding.objects.exists()
-    assert run_tables() == {}
+    assert_failed_leaving_nothing()
 
 
 def test_both_sessions_read_the_run_snapshot(county, monkeypatch):
@@ -179,10 +184,7 @@ def test_a_failed_second_session_leaves_no_findings(county, monkeypatch):
     monkeypatch.setattr(executors.PostgresExecutor, "run", broken)
     with pytest.raises(RuntimeError, match="second session failed"):
         run_checks(county, YEAR, ledger=False, workers=2)
-    run = CheckRun.objects.get()
-    assert run.status == CheckRun.Status.FAILED
-    assert not Finding.objects.exists()
-    assert run_tables() == {}
+    assert_failed_leaving_nothing()
 
 
 def test_a_failed_first_session_leaves_no_findings(county, monkeypatch):
@@ -196,9 +198,7 @@ def test_a_failed_first_session_leaves_no_findings(county, monkeypatch):
     monkeypatch.setattr(executors.PostgresExecutor, "run_level", broken)
     with pytest.raises(RuntimeError, match="first session failed"):
         run_checks(county, YEAR, ledger=False, workers=2)
-    assert CheckRun.objects.get().status == CheckRun.Status.FAILED
-    assert not Finding.objects.exists()
-    assert run_tables() == {}
+    assert_failed_leaving_nothing()
 
 
 def test_a_run_killed_before_attaching_leaves_no_visible_findings(county, monkeypatch):
