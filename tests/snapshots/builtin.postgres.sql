@@ -2,44 +2,57 @@ CREATE TEMPORARY TABLE jz_agg AS
 SELECT
   h.id AS household_id,
   h.region_code AS region_code,
-  COUNT(*) FILTER(WHERE
-    p.status = '正常') AS normal_members,
-  COUNT(*) FILTER(WHERE
-    p.status = '正常' AND p.relation = '户主') AS head_count,
-  MIN(p.sex) FILTER(WHERE
-    p.status = '正常' AND p.relation = '户主') AS head_sex,
-  MIN(COALESCE(p.birth_date, p.id_birth_date)) FILTER(WHERE
-    p.status = '正常' AND p.relation = '户主') AS head_birth_date,
-  MIN(p.birth_ymd) FILTER(WHERE
-    p.status = '正常' AND p.relation = '户主') AS head_birth_ymd,
-  COUNT(*) FILTER(WHERE
-    p.status = '正常'
-    AND (
-      (
-        %(ref_date__int)s - p.birth_ymd
-      ) / 10000
-    ) BETWEEN %(education_age_min)s AND %(education_age_max)s
-    AND p.school_status IN ('非在校生', '')
-    AND NOT p.home_schooled IS TRUE
-    AND NOT p.health_exempt IS TRUE) AS m0,
-  COUNT(*) FILTER(WHERE
-    p.status = '正常'
-    AND NOT p.insured_resident_medical IS TRUE
-    AND NOT p.insured_employee_medical IS TRUE) AS m1,
-  COUNT(*) FILTER(WHERE
-    p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')) AS m2,
-  COUNT(*) FILTER(WHERE
-    p.status = '正常' AND p.relation = '配偶') AS m3
-FROM registry_person AS p
+  a.normal_members,
+  a.head_count,
+  a.head_sex,
+  a.head_birth_date,
+  a.head_birth_ymd,
+  a.m0,
+  a.m1,
+  a.m2,
+  a.m3
+FROM (
+  SELECT
+    p.household_id AS household_id,
+    COUNT(*) FILTER(WHERE
+      p.status = '正常') AS normal_members,
+    COUNT(*) FILTER(WHERE
+      p.status = '正常' AND p.relation = '户主') AS head_count,
+    MIN(p.sex) FILTER(WHERE
+      p.status = '正常' AND p.relation = '户主') AS head_sex,
+    MIN(COALESCE(p.birth_date, p.id_birth_date)) FILTER(WHERE
+      p.status = '正常' AND p.relation = '户主') AS head_birth_date,
+    MIN(p.birth_ymd) FILTER(WHERE
+      p.status = '正常' AND p.relation = '户主') AS head_birth_ymd,
+    COUNT(*) FILTER(WHERE
+      p.status = '正常'
+      AND (
+        (
+          %(ref_date__int)s - p.birth_ymd
+        ) / 10000
+      ) BETWEEN %(education_age_min)s AND %(education_age_max)s
+      AND p.school_status IN ('非在校生', '')
+      AND NOT p.home_schooled IS TRUE
+      AND NOT p.health_exempt IS TRUE) AS m0,
+    COUNT(*) FILTER(WHERE
+      p.status = '正常'
+      AND NOT p.insured_resident_medical IS TRUE
+      AND NOT p.insured_employee_medical IS TRUE) AS m1,
+    COUNT(*) FILTER(WHERE
+      p.status = '正常' AND p.labour_capacity IN ('普通劳动力', '技能劳动力', '弱劳动力或半劳动力')) AS m2,
+    COUNT(*) FILTER(WHERE
+      p.status = '正常' AND p.relation = '配偶') AS m3
+  FROM registry_person AS p
+  WHERE
+    p.household_id BETWEEN %(household_low)s AND %(household_high)s
+  GROUP BY
+    p.household_id
+) AS a
 JOIN registry_household AS h
-  ON h.id = p.household_id
+  ON h.id = a.household_id
 WHERE
   h.region_code BETWEEN %(region_low)s AND %(region_high)s
-  AND h.id BETWEEN %(household_low)s AND %(household_high)s
-  AND p.household_id BETWEEN %(household_low)s AND %(household_high)s
-GROUP BY
-  h.id,
-  h.region_code;
+  AND h.id BETWEEN %(household_low)s AND %(household_high)s;
 
 CREATE INDEX jz_agg_key ON jz_agg (household_id);
 

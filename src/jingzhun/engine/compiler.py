@@ -706,15 +706,8 @@ def _shared_tables(translator: _Translator, uses: set[str]) -> list[tuple[str, e
         in_scope = exp.and_(_id_bounds(exp.column("household_id", table="p")), in_scope)
     tables = []
     if "agg" in uses:
-        columns = [exp.alias_(exp.column("household_id", table="p"), "household_id")]
-        if dialect == "postgres":
-            columns = [
-                exp.alias_(exp.column("id", table="h"), "household_id"),
-                exp.alias_(exp.column("region_code", table="h"), "region_code"),
-            ]
-        elif dialect in AGG_CARRIES_REGION:
-            columns.append(exp.alias_(exp.AnyValue(this=exp.column("region_code", table="h")), "region_code"))
-        columns += [exp.alias_(sqlglot.parse_one(sql, read="postgres"), name) for name, sql in BASE_AGGREGATES.items()]
+        key = exp.alias_(exp.column("household_id", table="p"), "household_id")
+        columns = [exp.alias_(sqlglot.parse_one(sql, read="postgres"), name) for name, sql in BASE_AGGREGATES.items()]
         columns += [
             exp.alias_(
                 exp.Sum(this=exp.Case(ifs=[exp.If(this=predicate, true=exp.Literal.number(1))],
@@ -724,29 +717,45 @@ def _shared_tables(translator: _Translator, uses: set[str]) -> list[tuple[str, e
             for name, predicate in translator.aggregates.values()
         ]  # fmt: skip
         columns = [_as_filtered_aggregate(column) for column in columns]
-        agg = exp.select(*columns).from_(exp.table_(TABLES["person"], alias="p"))
-        if dialect in AGG_CARRIES_REGION:
-            # PostgreSQL groups by the household's key and its region code, which depends on it: it drops the
-            # region code from the grouping (and keeps the merge join's household order), and before version 16
-            # has no ANY_VALUE. DuckDB takes ANY_VALUE (grouping by both keys: 0.81 s instead of 0.62 s).
-            scope = exp.Between(
-                this=exp.column("region_code", table="h"),
-                low=exp.Placeholder(this="region_low"),
-                high=exp.Placeholder(this="region_high"),
+        region_scope = exp.Between(
+            this=exp.column("region_code", table="h"),
+            low=exp.Placeholder(this="region_low"),
+            high=exp.Placeholder(this="region_high"),
+        )
+        persons = exp.table_(TABLES["person"], alias="p")
+        if dialect == "postgres":
+            # The persons of the run's household ids aggregated first, then the groups joined to their households
+            # for the region (scope and code), both in household order: joining the 165,000 groups instead of the
+            # 500,000 persons of a half at a million took 0.54 s instead of 0.62 s.
+            grouped = (
+                exp.select(key, *columns)
+                .from_(persons)
+                .where(_id_bounds(exp.column("household_id", table="p")))
+                .group_by(exp.column("household_id", table="p"))
             )
-            if dialect == "postgres":
-                scope = exp.and_(
-                    scope,
-                    _id_bounds(exp.column("id", table="h")),
-                    _id_bounds(exp.column("household_id", table="p")),
+            agg = (
+                exp.select(
+                    exp.alias_(exp.column("id", table="h"), "household_id"),
+                    exp.alias_(exp.column("region_code", table="h"), "region_code"),
+                    *[exp.column(column.alias, table="a") for column in columns],
                 )
-            agg = agg.join(exp.table_(TABLES["household"], alias="h"), on="h.id = p.household_id").where(scope)
-            if dialect == "postgres":
-                agg = agg.group_by(exp.column("id", table="h"), exp.column("region_code", table="h"))
-            else:
-                agg = agg.group_by(exp.column("household_id", table="p"))
+                .from_(grouped.subquery("a"))
+                .join(exp.table_(TABLES["household"], alias="h"), on="h.id = a.household_id")
+                .where(exp.and_(region_scope, _id_bounds(exp.column("id", table="h"))))
+            )
+        elif dialect in AGG_CARRIES_REGION:
+            # DuckDB takes the region code with ANY_VALUE (grouping by both keys: 0.81 s instead of 0.62 s).
+            region = exp.alias_(exp.AnyValue(this=exp.column("region_code", table="h")), "region_code")
+            agg = (
+                exp.select(key, region, *columns)
+                .from_(persons)
+                .join(exp.table_(TABLES["household"], alias="h"), on="h.id = p.household_id")
+                .where(region_scope)
+                .group_by(exp.column("household_id", table="p"))
+            )
         else:
-            agg = agg.where(in_scope).group_by(exp.column("household_id", table="p"))
+            agg = exp.select(key, *columns).from_(persons).where(in_scope)
+            agg = agg.group_by(exp.column("household_id", table="p"))
         tables.append((AGG_TABLE, agg, "household_id"))
     if "ids" in uses:
         ids = (
