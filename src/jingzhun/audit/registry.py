@@ -10,7 +10,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models.signals import post_delete, post_save, pre_save
-from django.dispatch import receiver
 
 from jingzhun.audit.chain import record
 from jingzhun.registry.models import Household, IncomeRecord, Person
@@ -44,20 +43,14 @@ def _household_id(instance):
     return instance.pk if isinstance(instance, Household) else instance.household_id
 
 
-@receiver(pre_save, sender=Household)
-@receiver(pre_save, sender=Person)
-@receiver(pre_save, sender=IncomeRecord)
 def _remember_before(sender, instance, **kwargs):
-    if sender in AUDITED and instance.pk and not kwargs.get("raw"):
+    if instance.pk and not kwargs.get("raw"):
         before = sender.objects.filter(pk=instance.pk).first()
         instance._audit_before = _snapshot(before) if before is not None else None
 
 
-@receiver(post_save, sender=Household)
-@receiver(post_save, sender=Person)
-@receiver(post_save, sender=IncomeRecord)
 def _record_save(sender, instance, created, **kwargs):
-    if sender not in AUDITED or kwargs.get("raw"):
+    if kwargs.get("raw"):
         return
     after = _snapshot(instance)
     before = None if created else getattr(instance, "_audit_before", None)
@@ -72,16 +65,19 @@ def _record_save(sender, instance, created, **kwargs):
            changes=changes)  # fmt: skip
 
 
-# Connected for the audited models only: a post_delete receiver for every sender keeps Django from deleting any
-# model's rows in one statement (a run's 276,000 findings were fetched and deleted by id, in batches).
-@receiver(post_delete, sender=Household)
-@receiver(post_delete, sender=Person)
-@receiver(post_delete, sender=IncomeRecord)
 def _record_delete(sender, instance, **kwargs):
-    if sender in AUDITED:
-        changes = {name: [value, None] for name, value in _snapshot(instance).items() if value not in (None, "")}
-        changes["household"] = [_household_id(instance), None]
-        record("delete", actor=_actor(), obj=instance, region_code=_region(instance), changes=changes)
+    changes = {name: [value, None] for name, value in _snapshot(instance).items() if value not in (None, "")}
+    changes["household"] = [_household_id(instance), None]
+    record("delete", actor=_actor(), obj=instance, region_code=_region(instance), changes=changes)
+
+
+# Connected for the audited models only: a receiver for every sender keeps Django from deleting any model's rows
+# in one statement (a check run's 276,000 findings were fetched and deleted by id, in batches).
+for _model in AUDITED:
+    _label = _model._meta.label_lower
+    pre_save.connect(_remember_before, sender=_model, dispatch_uid=f"audit.before.{_label}")
+    post_save.connect(_record_save, sender=_model, dispatch_uid=f"audit.save.{_label}")
+    post_delete.connect(_record_delete, sender=_model, dispatch_uid=f"audit.delete.{_label}")
 
 
 def _actor():
